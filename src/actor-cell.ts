@@ -1,0 +1,753 @@
+import type { Logger } from 'pino';
+import type { ActorRef } from './actor-ref.js';
+import type { AskHost } from './ask.js';
+import type { ActorContext } from './context.js';
+import type { Dispatcher, Runnable } from './dispatcher.js';
+import type { DeadLetterReason } from './events.js';
+import type { EventStream } from './event-stream.js';
+import type { ActorSystem } from './system.js';
+import { Actor, isActorClass, withConstructingContext } from './behavior.js';
+import type { ActorDefinition, BehaviorHooks, Receive, SpawnOptions } from './behavior.js';
+import { Terminated } from './death-watch.js';
+import { AskEnvelope, Envelope, TimerEnvelope, unwrap } from './envelope.js';
+import {
+  ActorInitializationError,
+  ActorNameTakenError,
+  ActorTerminatedError,
+  AskFailedError,
+  MailboxFullError,
+  SpawnRefusedError,
+  StashOverflowError,
+  messageTypeOf,
+} from './errors.js';
+import { LocalActorRef } from './local-actor-ref.js';
+import { Mailbox } from './mailbox.js';
+import { childPath, generatedName, validateActorName } from './names.js';
+import type { SupervisionControl, SupervisorStrategy } from './supervision.js';
+import { TimerScheduler } from './timers.js';
+import type { Timers } from './timers.js';
+
+/**
+ * ActorCell: one actor's runtime state, and the context its behaviour sees.
+ *
+ * Life cycle (status):
+ *   RUNNING ---- handler throws ------> SUSPENDED (mailbox keeps filling; parent decides)
+ *   SUSPENDED -- resume --------------> RUNNING   (failed message already a dead letter)
+ *   any -------- restart -------------> RESTARTING: preRestart, children stopped, new
+ *                                        incarnation, postRestart -> RUNNING (mailbox kept)
+ *   any -------- stop ----------------> STOPPING: children stopped, postStop -> STOPPED
+ *   STOPPED: queued messages -> dead letters, watchers told, parent told.
+ * An `incarnation` counter invalidates the continuations of a replaced incarnation (a
+ * promise that settles after a restart or stop is ignored).
+ *
+ * Hot path: `deliver` (push + schedule) and `run`/`invoke` (take, call, apply result).
+ * Everything rare (watchers, timers, stash, logger, name counter) lives in `extra`,
+ * allocated on first use, so an idle actor stays small.
+ */
+
+const RUNNING = 0;
+const SUSPENDED = 1;
+const RESTARTING = 2;
+const STOPPING = 3;
+const STOPPED = 4;
+
+const enum Sys {
+  Stop,
+  Restart,
+  Resume,
+  Watch,
+  Unwatch,
+  DeathNotice,
+  ChildFailed,
+  ChildTerminated,
+}
+
+/** A system message: always handled before any user message. */
+class SystemMessage {
+  constructor(
+    readonly kind: Sys,
+    readonly cell: ActorCell<any> | null,
+    readonly error: unknown = undefined,
+    readonly message: unknown = undefined,
+  ) {}
+}
+
+/** What a cell needs of its system. */
+export interface CellHost extends AskHost {
+  readonly dispatcher: Dispatcher;
+  readonly eventStream: EventStream;
+  readonly log: Logger;
+  readonly system: ActorSystem;
+  processed: number;
+  actorCount: number;
+  deadLetter(path: string, message: unknown, reason: DeadLetterReason, error: unknown, wasAsk: boolean): void;
+  resolveType(typeName: string): { definition: ActorDefinition<any, any>; options: SpawnOptions<any> | undefined };
+  /** A failure escalated past the root guardian: the system terminates. */
+  rootFailed(error: unknown, path: string): void;
+  /** The strategy of an actor spawned without `supervision`. */
+  defaultSupervision(cell: ActorCell<any>): SupervisorStrategy;
+}
+
+/** The rarely used parts of a cell. */
+class CellExtras {
+  watchers: Set<ActorCell<any>> | null = null;
+  watching: Set<ActorCell<any>> | null = null;
+  timers: TimerScheduler<any> | null = null;
+  stash: unknown[] | null = null;
+  logger: Logger | null = null;
+  onTerminated: Array<() => void> | null = null;
+  nameCounter = 0;
+  restartCount = 0;
+  /** Set while a restart waits for the old incarnation's children to stop. */
+  restartWaiting = false;
+  restartError: unknown = undefined;
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as PromiseLike<unknown>)?.then === 'function';
+}
+
+export class ActorCell<M> extends Mailbox<SystemMessage> implements ActorContext<M>, Runnable {
+  scheduled = false;
+  private status = RUNNING;
+  /** A handler's or hook's promise is pending: no user message until it settles. */
+  private awaiting = false;
+  private incarnation = 0;
+  private handler: Receive<M> = ignoreUntilStarted;
+  /** `this` for the handler: the class instance, or undefined for function behaviours. */
+  private target: unknown = undefined;
+  private hooks: BehaviorHooks<M> | Actor<M, any> | null = null;
+  /** The raw message being handled (or that failed, until resume/restart). */
+  private current: unknown = undefined;
+  private childCells: Map<string, ActorCell<any>> | null = null;
+  private extra: CellExtras | null = null;
+  readonly self: LocalActorRef<M>;
+
+  constructor(
+    readonly host: CellHost,
+    private readonly parentCell: ActorCell<any> | null,
+    readonly name: string,
+    private readonly definition: ActorDefinition<M, any>,
+    private readonly options: SpawnOptions<any> | undefined,
+  ) {
+    super(options?.mailbox, 'spawn options');
+    this.self = new LocalActorRef(this);
+  }
+
+  /** Full path, made from the parent's on demand: not storing it saves a string per actor. */
+  get path(): string {
+    const parent = this.parentCell;
+    return parent === null ? '/' : childPath(parent.path, this.name);
+  }
+
+  /** @internal The mailbox (the cell itself; see Mailbox). */
+  get mailbox(): Mailbox<SystemMessage> {
+    return this;
+  }
+
+  // ---------------------------------------------------------------- context API
+
+  get parent(): ActorRef<unknown> {
+    return (this.parentCell ?? this).self;
+  }
+
+  get system(): ActorSystem {
+    return this.host.system;
+  }
+
+  get log(): Logger {
+    const extra = this.extras();
+    return (extra.logger ??= this.host.log.child({ actor: this.path }));
+  }
+
+  get children(): ReadonlyArray<ActorRef<unknown>> {
+    const cells = this.childCells;
+    if (cells === null) return [];
+    const refs: ActorRef<unknown>[] = [];
+    for (const cell of cells.values()) refs.push(cell.self);
+    return refs;
+  }
+
+  get timers(): Timers<M> {
+    const extra = this.extras();
+    return (extra.timers ??= new TimerScheduler<M>((envelope) => this.deliver(envelope as M), this.path));
+  }
+
+  get stashSize(): number {
+    return this.extra?.stash?.length ?? 0;
+  }
+
+  /** Restarts since spawn. */
+  get restartCount(): number {
+    return this.extra?.restartCount ?? 0;
+  }
+
+  /** True once the actor has fully stopped. */
+  get isTerminated(): boolean {
+    return this.status === STOPPED;
+  }
+
+  child(name: string): ActorRef<unknown> | undefined {
+    return this.childCells?.get(name)?.self;
+  }
+
+  /** @internal The live child cell with this name. */
+  childCell(name: string): ActorCell<unknown> | undefined {
+    return this.childCells?.get(name);
+  }
+
+  /** @internal Live child cells. */
+  childCellList(): ActorCell<unknown>[] {
+    return this.childCells === null ? [] : [...this.childCells.values()];
+  }
+
+  spawn<C, P = undefined>(definition: ActorDefinition<C, P> | string, options?: SpawnOptions<P>): ActorRef<C> {
+    if (this.status >= STOPPING || this.host.terminated) {
+      throw new SpawnRefusedError(this.path, options?.name, this.host.terminated ? 'the system is terminated' : 'the parent is stopping');
+    }
+    let resolved = definition as ActorDefinition<C, P>;
+    let spawnOptions = options;
+    if (typeof definition === 'string') {
+      const registered = this.host.resolveType(definition);
+      resolved = registered.definition as ActorDefinition<C, P>;
+      spawnOptions = registered.options ? { ...registered.options, ...options } : options;
+    } else if (typeof definition !== 'function') {
+      throw new TypeError(`spawn under '${this.path}': definition must be a function behaviour, an Actor class or a registered type name (got ${typeof definition})`);
+    }
+    let name = spawnOptions?.name;
+    let cells = this.childCells;
+    if (cells === null) cells = this.childCells = new Map();
+    if (name === undefined) {
+      const extra = this.extras();
+      do name = generatedName(extra.nameCounter++);
+      while (cells.has(name));
+    } else {
+      validateActorName(name, this.path);
+      if (cells.has(name)) throw new ActorNameTakenError(name, this.path);
+    }
+    if (spawnOptions?.stashCapacity !== undefined && !(Number.isInteger(spawnOptions.stashCapacity) && spawnOptions.stashCapacity >= 0)) {
+      throw new RangeError(`spawn '${childPath(this.path, name)}' options.stashCapacity must be an integer >= 0 (got ${String(spawnOptions.stashCapacity)})`);
+    }
+    const cell = new ActorCell<C>(this.host, this, name, resolved, spawnOptions);
+    cells.set(name, cell);
+    this.host.actorCount++;
+    cell.start();
+    return cell.self;
+  }
+
+  stop(ref?: ActorRef<any>): void {
+    const cell = ref === undefined ? this : cellOf(ref);
+    if (cell === null) throw new TypeError(`'${this.path}' can only stop local actors (got '${String(ref)}')`);
+    cell.sendSystem(new SystemMessage(Sys.Stop, null));
+  }
+
+  watch(ref: ActorRef<any>): void {
+    const target = cellOf(ref);
+    if (target === null) throw new TypeError(`'${this.path}' can only watch local actors (got '${String(ref)}')`);
+    if (target === this) return;
+    const watching = (this.extras().watching ??= new Set());
+    if (watching.has(target)) return;
+    watching.add(target);
+    target.sendSystem(new SystemMessage(Sys.Watch, this));
+  }
+
+  unwatch(ref: ActorRef<any>): void {
+    const target = cellOf(ref);
+    if (target === null || !this.extra?.watching?.delete(target)) return;
+    target.sendSystem(new SystemMessage(Sys.Unwatch, this));
+  }
+
+  become(receive: Receive<M>): void {
+    if (typeof receive !== 'function') throw new TypeError(`'${this.path}' become() needs a handler function (got ${typeof receive})`);
+    this.handler = receive;
+  }
+
+  stash(): void {
+    if (this.current === undefined) throw new TypeError(`'${this.path}' stash() is only allowed while handling a message`);
+    const extra = this.extras();
+    const stash = (extra.stash ??= []);
+    const capacity = this.options?.stashCapacity ?? Infinity;
+    if (stash.length >= capacity) throw new StashOverflowError(this.path, capacity);
+    stash.push(this.current);
+  }
+
+  unstashAll(): void {
+    const stash = this.extra?.stash;
+    if (!stash || stash.length === 0) return;
+    this.extra!.stash = null;
+    for (let i = stash.length - 1; i >= 0; i--) this.unshift(stash[i]);
+    this.scheduleIfRunnable();
+  }
+
+  // ---------------------------------------------------------------- delivery (hot path)
+
+  /** Puts a user message (or envelope) into the mailbox. Never throws. */
+  deliver(message: unknown): void {
+    if (this.status === STOPPED) {
+      this.dropMessage(message, 'recipient-stopped', undefined, true);
+      return;
+    }
+    const mailbox: Mailbox<SystemMessage> = this;
+    if (mailbox.size >= mailbox.capacity) {
+      this.handleOverflow(message);
+      return;
+    }
+    mailbox.push(message);
+    if (!this.scheduled && this.status === RUNNING && !this.awaiting) this.host.dispatcher.schedule(this);
+  }
+
+  /** Called by the dispatcher: system messages first, then up to `budget` user messages. */
+  run(budget: number): boolean {
+    const mailbox: Mailbox<SystemMessage> = this;
+    if (mailbox.systemLane !== null) this.processSystemMessages();
+    while (this.status === RUNNING && !this.awaiting && mailbox.size > 0) {
+      this.invoke(mailbox.shift());
+      if (mailbox.systemLane !== null) this.processSystemMessages();
+      if (--budget === 0) break;
+    }
+    return mailbox.systemLane !== null || (this.status === RUNNING && !this.awaiting && mailbox.size > 0);
+  }
+
+  private invoke(raw: unknown): void {
+    let message = raw;
+    if (raw instanceof Envelope) {
+      if (raw instanceof TimerEnvelope && !this.extra?.timers?.accept(raw)) return; // cancelled or replaced timer
+      message = raw.message;
+    }
+    this.current = raw;
+    this.host.processed++;
+    try {
+      const result = this.handler.call(this.target, message as M, this);
+      if (result === undefined) this.current = undefined;
+      else this.applyResult(result, raw);
+    } catch (error) {
+      this.fail(error, raw);
+    }
+  }
+
+  private applyResult(result: unknown, raw: unknown): void {
+    if (typeof result === 'function') {
+      this.handler = result as Receive<M>;
+      this.current = undefined;
+    } else if (isThenable(result)) {
+      this.awaiting = true;
+      const incarnation = this.incarnation;
+      result.then(
+        (next) => this.handlerSettled(incarnation, next),
+        (error) => this.handlerRejected(incarnation, error, raw),
+      );
+    } else {
+      this.current = undefined;
+    }
+  }
+
+  private handlerSettled(incarnation: number, next: unknown): void {
+    if (incarnation !== this.incarnation) return; // stopped or restarted meanwhile
+    this.awaiting = false;
+    this.current = undefined;
+    if (typeof next === 'function') this.handler = next as Receive<M>;
+    this.scheduleIfRunnable();
+  }
+
+  private handlerRejected(incarnation: number, error: unknown, raw: unknown): void {
+    if (incarnation !== this.incarnation) {
+      this.host.log.debug({ actor: this.path, err: error }, 'a replaced incarnation rejected after restart or stop');
+      return;
+    }
+    this.awaiting = false;
+    this.fail(error, raw);
+  }
+
+  private scheduleIfRunnable(): void {
+    if (this.scheduled) return;
+    if (this.systemLane !== null || (this.status === RUNNING && !this.awaiting && this.size > 0)) {
+      this.host.dispatcher.schedule(this);
+    }
+  }
+
+  // ---------------------------------------------------------------- dead letters
+
+  /**
+   * A message that will never be handled. Becomes a dead letter event; an ask is rejected
+   * at once when `rejectAsk` (the sender would otherwise wait for its timeout).
+   */
+  private dropMessage(raw: unknown, reason: DeadLetterReason, error: unknown, rejectAsk: boolean): void {
+    let message = raw;
+    let wasAsk = false;
+    if (raw instanceof Envelope) {
+      message = raw.message;
+      if (raw instanceof AskEnvelope) {
+        wasAsk = true;
+        if (rejectAsk) raw.reply.fail(this.askError(reason, message, error));
+      }
+    }
+    this.host.deadLetter(this.path, message, reason, error, wasAsk);
+  }
+
+  private askError(reason: DeadLetterReason, message: unknown, error: unknown): Error {
+    const type = messageTypeOf(message);
+    if (reason === 'mailbox-full') return new MailboxFullError(this.path, this.capacity, type);
+    if (reason === 'actor-failed') return new AskFailedError(this.path, type, { cause: error });
+    return new ActorTerminatedError(this.path, type);
+  }
+
+  private handleOverflow(message: unknown): void {
+    const mailbox: Mailbox<SystemMessage> = this;
+    const events = this.host.eventStream;
+    if (events.active) {
+      events.publish({
+        type: 'mailbox-overflow',
+        timestamp: Date.now(),
+        path: this.path,
+        policy: mailbox.overflow,
+        capacity: mailbox.capacity,
+        messageType: messageTypeOf(unwrap(message)),
+      });
+    }
+    if (mailbox.overflow === 'drop-oldest') {
+      const oldest = mailbox.shift();
+      mailbox.push(message);
+      this.dropMessage(oldest, 'mailbox-full', undefined, false);
+    } else {
+      this.dropMessage(message, 'mailbox-full', undefined, mailbox.overflow === 'reject');
+    }
+  }
+
+  // ---------------------------------------------------------------- life cycle
+
+  /** @internal Makes the first incarnation and runs preStart. Failures go to the parent. */
+  start(): void {
+    const events = this.host.eventStream;
+    if (events.active) {
+      events.publish({ type: 'actor-started', timestamp: Date.now(), path: this.path, actorType: definitionName(this.definition) });
+    }
+    this.initialize((hooks) => (hooks instanceof Actor ? hooks.preStart() : undefined));
+  }
+
+  /** Makes a new incarnation, then runs `firstHook` on it (sync or async); init failures fail the actor. */
+  private initialize(firstHook: (hooks: BehaviorHooks<M> | Actor<M, any> | null) => unknown): void {
+    let result: unknown;
+    try {
+      this.createIncarnation();
+      result = firstHook(this.hooks);
+    } catch (error) {
+      this.fail(new ActorInitializationError(this.path, { cause: error }), undefined);
+      return;
+    }
+    if (isThenable(result)) {
+      this.awaiting = true;
+      const incarnation = this.incarnation;
+      result.then(
+        () => this.handlerSettled(incarnation, undefined),
+        (error) => {
+          if (incarnation !== this.incarnation) return;
+          this.awaiting = false;
+          this.fail(new ActorInitializationError(this.path, { cause: error }), undefined);
+        },
+      );
+    }
+  }
+
+  private createIncarnation(): void {
+    const definition = this.definition;
+    const props = this.options?.props;
+    if (isActorClass(definition)) {
+      const instance = withConstructingContext(this, () => new (definition as new (p: unknown) => Actor<M, any>)(props));
+      this.handler = instance.receive;
+      this.target = instance;
+      this.hooks = instance;
+      return;
+    }
+    const made = (definition as (ctx: ActorContext<M>, p: unknown) => unknown)(this, props);
+    if (typeof made === 'function') {
+      this.handler = made as Receive<M>;
+      this.hooks = null;
+    } else if (made !== null && typeof made === 'object' && typeof (made as BehaviorHooks<M>).receive === 'function') {
+      this.hooks = made as BehaviorHooks<M>;
+      this.handler = this.hooks.receive;
+    } else {
+      throw new TypeError(`the setup of '${this.path}' must return a handler function or { receive } (got ${made === null ? 'null' : typeof made})`);
+    }
+    this.target = this.hooks ?? undefined;
+  }
+
+  /** Suspends the actor and reports to its parent. The failed message becomes a dead letter. */
+  private fail(error: unknown, raw: unknown): void {
+    this.status = SUSPENDED;
+    this.current = raw;
+    const message = unwrap(raw);
+    const events = this.host.eventStream;
+    if (events.active) {
+      events.publish({ type: 'actor-failed', timestamp: Date.now(), path: this.path, error, messageType: messageTypeOf(message) });
+    }
+    this.host.log.error({ actor: this.path, err: error }, 'actor failed');
+    if (raw !== undefined) this.dropMessage(raw, 'actor-failed', error, true);
+    if (this.parentCell === null) this.host.rootFailed(error, this.path);
+    else this.parentCell.sendSystem(new SystemMessage(Sys.ChildFailed, this, error, message));
+  }
+
+  /** @internal Queues a system message; it overtakes every user message. */
+  sendSystem(message: SystemMessage): void {
+    if (this.status === STOPPED) {
+      this.systemMessageAfterStop(message);
+      return;
+    }
+    this.pushSystem(message);
+    if (!this.scheduled) this.host.dispatcher.schedule(this);
+  }
+
+  /** @internal Stops this actor (system message, so it overtakes the backlog). */
+  stopSelf(): void {
+    this.sendSystem(new SystemMessage(Sys.Stop, null));
+  }
+
+  /** @internal Runs `callback` once this actor has stopped (at once if it has). */
+  whenTerminated(callback: () => void): void {
+    if (this.status === STOPPED) callback();
+    else (this.extras().onTerminated ??= []).push(callback);
+  }
+
+  private processSystemMessages(): void {
+    let message: SystemMessage | undefined;
+    while ((message = this.shiftSystem()) !== undefined) {
+      if (this.status === STOPPED) this.systemMessageAfterStop(message);
+      else this.handleSystem(message);
+    }
+  }
+
+  private handleSystem(message: SystemMessage): void {
+    switch (message.kind) {
+      case Sys.Stop:
+        this.beginStop();
+        break;
+      case Sys.Restart:
+        this.beginRestart(message.error);
+        break;
+      case Sys.Resume:
+        if (this.status === SUSPENDED) {
+          this.status = RUNNING;
+          this.current = undefined;
+          const events = this.host.eventStream;
+          if (events.active) events.publish({ type: 'actor-resumed', timestamp: Date.now(), path: this.path, error: message.error });
+        }
+        break;
+      case Sys.Watch:
+        (this.extras().watchers ??= new Set()).add(message.cell!);
+        break;
+      case Sys.Unwatch:
+        this.extra?.watchers?.delete(message.cell!);
+        break;
+      case Sys.DeathNotice:
+        if (this.extra?.watching?.delete(message.cell!) && this.status < STOPPING) {
+          // Terminated is a user message, but it must not be lost to a full bounded mailbox.
+          this.push(new Terminated(message.cell!.self));
+        }
+        break;
+      case Sys.ChildFailed:
+        this.childFailed(message.cell!, message.error, message.message);
+        break;
+      case Sys.ChildTerminated:
+        this.childTerminated(message.cell!);
+        break;
+    }
+  }
+
+  /** A system message that reached an actor that already stopped. */
+  private systemMessageAfterStop(message: SystemMessage): void {
+    if (message.kind === Sys.Watch) message.cell!.sendSystem(new SystemMessage(Sys.DeathNotice, this));
+  }
+
+  private childFailed(child: ActorCell<any>, error: unknown, message: unknown): void {
+    if (this.status >= RESTARTING || this.childCells?.get(child.name) !== child) return; // it is being stopped anyway
+    const strategy = this.options?.supervision ?? this.host.defaultSupervision(this);
+    try {
+      strategy.onFailure(
+        { child: child.self, error, message, restartCount: child.restartCount, tags: child.options?.tags },
+        this.supervisionControl(),
+      );
+    } catch (strategyError) {
+      // A broken strategy must not leave the child suspended forever: escalate both.
+      this.host.log.error({ actor: this.path, err: strategyError }, 'supervisor strategy threw; escalating');
+      this.fail(strategyError, undefined);
+    }
+  }
+
+  private supervisionControl(): SupervisionControl {
+    const decide = (directive: string, child: ActorRef<unknown>, error: unknown): ActorCell<any> | null => {
+      const events = this.host.eventStream;
+      if (events.active) {
+        events.publish({ type: 'supervisor-decision', timestamp: Date.now(), path: this.path, child: child.path, directive, error });
+      }
+      const cell = cellOf(child);
+      return cell !== null && this.childCells?.get(cell.name) === cell ? cell : null;
+    };
+    return {
+      self: this.self,
+      children: this.children,
+      resume: (child, error) => decide('resume', child, error)?.sendSystem(new SystemMessage(Sys.Resume, null, error)),
+      restart: (child, error) => decide('restart', child, error)?.sendSystem(new SystemMessage(Sys.Restart, null, error)),
+      stop: (child, error) => decide('stop', child, error)?.sendSystem(new SystemMessage(Sys.Stop, null, error)),
+      escalate: (child, error) => {
+        decide('escalate', child, error);
+        if (this.status < STOPPING) this.fail(error, undefined);
+      },
+    };
+  }
+
+  private childTerminated(child: ActorCell<any>): void {
+    const cells = this.childCells;
+    if (cells !== null && cells.get(child.name) === child) cells.delete(child.name);
+    if (cells !== null && cells.size > 0) return;
+    if (this.status === STOPPING) this.finishStop();
+    else if (this.status === RESTARTING && this.extra?.restartWaiting) this.finishRestart();
+  }
+
+  /** Stops every child; true when there were none to wait for. */
+  private stopChildren(): boolean {
+    const cells = this.childCells;
+    if (cells === null || cells.size === 0) return true;
+    for (const cell of cells.values()) cell.sendSystem(new SystemMessage(Sys.Stop, null));
+    return false;
+  }
+
+  /** Forgets the current incarnation: its pending promises and timers no longer count. */
+  private retireIncarnation(): void {
+    this.incarnation++;
+    this.awaiting = false;
+    this.extra?.timers?.cancelAll();
+  }
+
+  private beginStop(): void {
+    if (this.status >= STOPPING) return;
+    this.status = STOPPING;
+    this.retireIncarnation();
+    if (this.stopChildren()) this.finishStop();
+  }
+
+  private finishStop(): void {
+    const hooks = this.hooks;
+    let result: unknown;
+    try {
+      result = hooks === null ? undefined : hooks.postStop?.();
+    } catch (error) {
+      this.host.log.error({ actor: this.path, err: error }, 'postStop threw');
+    }
+    if (isThenable(result)) {
+      result.then(
+        () => this.finalize(),
+        (error) => {
+          this.host.log.error({ actor: this.path, err: error }, 'postStop rejected');
+          this.finalize();
+        },
+      );
+    } else {
+      this.finalize();
+    }
+  }
+
+  /** The end: dead-letter what is left, tell watchers and parent. */
+  private finalize(): void {
+    if (this.status === STOPPED) return;
+    this.status = STOPPED;
+    this.hooks = null;
+    this.target = undefined;
+    this.handler = ignoreUntilStarted;
+    this.current = undefined;
+    let dropped = 0;
+    const mailbox: Mailbox<SystemMessage> = this;
+    while (mailbox.size > 0) {
+      this.dropMessage(mailbox.shift(), 'recipient-stopped', undefined, true);
+      dropped++;
+    }
+    const extra = this.extra;
+    if (extra !== null) {
+      if (extra.stash !== null) {
+        for (const raw of extra.stash) this.dropMessage(raw, 'recipient-stopped', undefined, true);
+        dropped += extra.stash.length;
+        extra.stash = null;
+      }
+      if (extra.watchers !== null) {
+        for (const watcher of extra.watchers) watcher.sendSystem(new SystemMessage(Sys.DeathNotice, this));
+        extra.watchers = null;
+      }
+      if (extra.watching !== null) {
+        for (const target of extra.watching) target.sendSystem(new SystemMessage(Sys.Unwatch, this));
+        extra.watching = null;
+      }
+    }
+    this.processSystemMessages(); // answers pending watches with a death notice
+    this.host.actorCount--;
+    const events = this.host.eventStream;
+    if (events.active) events.publish({ type: 'actor-stopped', timestamp: Date.now(), path: this.path, droppedMessages: dropped });
+    this.parentCell?.sendSystem(new SystemMessage(Sys.ChildTerminated, this));
+    const callbacks = extra?.onTerminated;
+    if (callbacks) {
+      extra!.onTerminated = null;
+      for (const callback of callbacks) callback();
+    }
+  }
+
+  private beginRestart(error: unknown): void {
+    if (this.status >= STOPPING) return;
+    const failedMessage = unwrap(this.current);
+    const hooks = this.hooks;
+    this.status = RESTARTING;
+    this.current = undefined;
+    this.retireIncarnation();
+    const incarnation = this.incarnation;
+    let result: unknown;
+    try {
+      result = hooks === null ? undefined : hooks.preRestart?.(error, failedMessage);
+    } catch (hookError) {
+      this.host.log.error({ actor: this.path, err: hookError }, 'preRestart threw');
+    }
+    const proceed = (): void => {
+      if (incarnation !== this.incarnation) return; // stopped meanwhile
+      const extra = this.extras();
+      extra.restartError = error;
+      extra.restartWaiting = true;
+      if (this.stopChildren()) this.finishRestart();
+    };
+    if (isThenable(result)) {
+      result.then(proceed, (hookError) => {
+        this.host.log.error({ actor: this.path, err: hookError }, 'preRestart rejected');
+        proceed();
+      });
+    } else {
+      proceed();
+    }
+  }
+
+  private finishRestart(): void {
+    const extra = this.extras();
+    const error = extra.restartError;
+    extra.restartError = undefined;
+    extra.restartWaiting = false;
+    // Stashed messages go back in front: a restart loses only the message that failed.
+    this.unstashAll();
+    extra.restartCount++;
+    this.status = RUNNING;
+    const events = this.host.eventStream;
+    if (events.active) {
+      events.publish({ type: 'actor-restarted', timestamp: Date.now(), path: this.path, error, restartCount: extra.restartCount });
+    }
+    this.initialize((hooks) => (hooks === null ? undefined : hooks.postRestart?.(error)));
+    this.scheduleIfRunnable();
+  }
+
+  private extras(): CellExtras {
+    return (this.extra ??= new CellExtras());
+  }
+}
+
+/** The handler of an actor that has no incarnation (before start, after stop). */
+function ignoreUntilStarted(): void {}
+
+/** The cell behind a local ref, or null for any other kind of ref. */
+export function cellOf(ref: ActorRef<any> | undefined): ActorCell<any> | null {
+  return ref instanceof LocalActorRef ? ref.cell : null;
+}
+
+function definitionName(definition: ActorDefinition<any, any>): string {
+  return definition.name || 'anonymous';
+}

@@ -1,0 +1,58 @@
+/**
+ * actormesh public API. Everything a user imports comes from here, listed by name;
+ * values and types kept apart. Anything not listed is internal and may change.
+ */
+export { ActorSystem } from './system.js';
+export { SYSTEM_DEFAULTS } from './system-options.js';
+export { Actor, Behaviors, isActorClass } from './behavior.js';
+export { Terminated } from './death-watch.js';
+export { formatRef, parseRef } from './actor-ref.js';
+export { OVERFLOW_POLICIES } from './mailbox.js';
+export { defaultDecider, defaultStrategy, oneForOneStrategy } from './supervision.js';
+export {
+  ActorInitializationError,
+  ActorNameTakenError,
+  ActorTerminatedError,
+  AskFailedError,
+  AskTimeoutError,
+  InvalidActorNameError,
+  MailboxFullError,
+  SpawnRefusedError,
+  StashOverflowError,
+  SystemTerminatedError,
+  UnknownActorTypeError,
+  describeError,
+  messageTypeOf,
+} from './errors.js';
+
+export type { ActorSystemOptions } from './system-options.js';
+export type { ActorRef, ActorRefData, AskOptions } from './actor-ref.js';
+export type { ActorContext } from './context.js';
+export type {
+  ActorClass,
+  ActorDefinition,
+  BehaviorHooks,
+  FunctionBehavior,
+  Receive,
+  ReceiveResult,
+  SpawnOptions,
+} from './behavior.js';
+export type { MailboxOptions, OverflowPolicy } from './mailbox.js';
+export type { Timers } from './timers.js';
+export type { ChildFailure, Decider, Directive, SupervisionControl, SupervisorStrategy } from './supervision.js';
+export type {
+  ActorFailedEvent,
+  ActorRestartedEvent,
+  ActorResumedEvent,
+  ActorStartedEvent,
+  ActorStoppedEvent,
+  DeadLetterEvent,
+  DeadLetterReason,
+  ExtensionEvent,
+  KernelEvent,
+  MailboxOverflowEvent,
+  MetricsSample,
+  RuntimeEvent,
+  SupervisorDecisionEvent,
+  SystemTerminatingEvent,
+} from './events.js';

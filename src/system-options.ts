@@ -1,0 +1,82 @@
+import type { Logger } from 'pino';
+import type { SupervisorStrategy } from './supervision.js';
+import { defaultStrategy } from './supervision.js';
+
+/**
+ * Options of `ActorSystem.create`. Defaults live in one frozen object (SYSTEM_DEFAULTS)
+ * and every field is checked before anything is built; a bad value throws TypeError or
+ * RangeError naming the option and the value received.
+ */
+export interface ActorSystemOptions {
+  /** System name, part of every ref URI. Default `actormesh`. */
+  readonly name?: string;
+  /** Node (process) name, part of every ref URI. Default `local`. */
+  readonly node?: string;
+  /** Messages an actor handles per turn before others get theirs. Default 100. */
+  readonly throughput?: number;
+  /** Milliseconds of work after which the dispatcher yields to the event loop. Default 5. */
+  readonly timeSliceMs?: number;
+  /** Default `ask` timeout in milliseconds. Default 5000. */
+  readonly askTimeoutMs?: number;
+  /** Record the caller's stack at each ask, so a timeout points at the asking line. Default true. */
+  readonly captureAskStacks?: boolean;
+  /** pino level for the system logger. Default `info`. Ignored when `logger` is given. */
+  readonly logLevel?: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** A pino logger to use instead of making one. */
+  readonly logger?: Logger;
+  /** How `/user` supervises top-level actors. Default: restart the failed one. */
+  readonly guardianSupervision?: SupervisorStrategy;
+  /** Interval of `metrics$` samples in milliseconds. Default 1000. */
+  readonly metricsIntervalMs?: number;
+}
+
+export type ResolvedSystemOptions = Required<Omit<ActorSystemOptions, 'logger'>> & { readonly logger: Logger | undefined };
+
+export const SYSTEM_DEFAULTS: Readonly<ResolvedSystemOptions> = Object.freeze({
+  name: 'actormesh',
+  node: 'local',
+  throughput: 100,
+  timeSliceMs: 5,
+  askTimeoutMs: 5000,
+  captureAskStacks: true,
+  logLevel: 'info',
+  logger: undefined,
+  guardianSupervision: defaultStrategy,
+  metricsIntervalMs: 1000,
+});
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+const SYSTEM_NAME = /^[A-Za-z0-9][A-Za-z0-9\-_.]*$/;
+
+function positive(name: string, value: unknown, integer: boolean): void {
+  if (typeof value !== 'number' || Number.isNaN(value)) throw new TypeError(`options.${name} must be a number (got ${String(value)})`);
+  if (!(value > 0) || !Number.isFinite(value) || (integer && !Number.isInteger(value))) {
+    throw new RangeError(`options.${name} must be a positive ${integer ? 'integer' : 'finite number'} (got ${value})`);
+  }
+}
+
+/** Lays `options` over the defaults after checking every field. */
+export function resolveSystemOptions(options: ActorSystemOptions): ResolvedSystemOptions {
+  if (options === null || typeof options !== 'object') throw new TypeError(`options must be an object (got ${String(options)})`);
+  const known = new Set(Object.keys(SYSTEM_DEFAULTS));
+  for (const key of Object.keys(options)) {
+    if (!known.has(key)) throw new TypeError(`options.${key} is not an ActorSystem option (known: ${[...known].join(', ')})`);
+  }
+  const resolved = { ...SYSTEM_DEFAULTS, ...options } as ResolvedSystemOptions;
+  for (const name of ['name', 'node'] as const) {
+    const value = resolved[name];
+    if (typeof value !== 'string' || !SYSTEM_NAME.test(value)) {
+      throw new TypeError(`options.${name} must be letters, digits and -_. starting with a letter or digit (got '${String(value)}')`);
+    }
+  }
+  positive('throughput', resolved.throughput, true);
+  positive('timeSliceMs', resolved.timeSliceMs, false);
+  positive('askTimeoutMs', resolved.askTimeoutMs, false);
+  positive('metricsIntervalMs', resolved.metricsIntervalMs, false);
+  if (typeof resolved.captureAskStacks !== 'boolean') throw new TypeError(`options.captureAskStacks must be a boolean (got ${String(resolved.captureAskStacks)})`);
+  if (!LOG_LEVELS.includes(resolved.logLevel)) throw new TypeError(`options.logLevel must be one of ${LOG_LEVELS.join(', ')} (got '${String(resolved.logLevel)}')`);
+  if (typeof resolved.guardianSupervision?.onFailure !== 'function') {
+    throw new TypeError('options.guardianSupervision must be a SupervisorStrategy (an object with onFailure)');
+  }
+  return resolved;
+}

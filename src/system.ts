@@ -1,0 +1,260 @@
+import { pino } from 'pino';
+import type { Logger } from 'pino';
+import type { Observable } from 'rxjs';
+import { ActorCell, cellOf } from './actor-cell.js';
+import type { CellHost } from './actor-cell.js';
+import { formatRef, parseRef } from './actor-ref.js';
+import type { ActorRef, ActorRefData } from './actor-ref.js';
+import type { PromiseRef } from './ask.js';
+import type { ActorDefinition, SpawnOptions } from './behavior.js';
+import { DeadLetterRef } from './dead-letter-ref.js';
+import { Dispatcher } from './dispatcher.js';
+import { EventStream } from './event-stream.js';
+import type { DeadLetterReason, MetricsSample, RuntimeEvent } from './events.js';
+import { SystemTerminatedError, UnknownActorTypeError, describeError, messageTypeOf } from './errors.js';
+import { metricsStream } from './metrics.js';
+import { resolveSystemOptions } from './system-options.js';
+import type { ActorSystemOptions, ResolvedSystemOptions } from './system-options.js';
+import { defaultStrategy } from './supervision.js';
+import type { SupervisorStrategy } from './supervision.js';
+
+/**
+ * ActorSystem: the root of a tree of actors.
+ *
+ *   /            root guardian: a failure escalated to it terminates the system
+ *   /user        guardian of everything `system.spawn` makes (default: restart failed children)
+ *   /system      guardian of the runtime's own actors (transport, realizer ...)
+ *
+ * Owns the dispatcher, the event stream, dead letters, the logger and the registry of
+ * actor types that configuration files refer to by name.
+ * `terminate()` stops /user, then /system, then the root; each actor's children stop
+ * before it, every `postStop` runs, and the promise resolves only after all of that.
+ */
+export class ActorSystem implements CellHost {
+  readonly name: string;
+  readonly node: string;
+  readonly log: Logger;
+  /** Every runtime decision as a typed event. Costs nothing while nobody subscribes. */
+  readonly events$: Observable<RuntimeEvent>;
+  /** Samples of actor count, message rate, dead letters and mailbox depths, while subscribed. */
+  readonly metrics$: Observable<MetricsSample>;
+  /** Send here to drop a message on purpose; each one is a dead letter event. */
+  readonly deadLetters: ActorRef<unknown>;
+  /** Resolves once the system has terminated. */
+  readonly whenTerminated: Promise<void>;
+
+  /** @internal */ readonly dispatcher: Dispatcher;
+  /** @internal */ readonly eventStream = new EventStream();
+  /** @internal */ readonly options: ResolvedSystemOptions;
+  /** @internal Messages handled since start. */ processed = 0;
+  /** @internal Live actors, guardians included. */ actorCount = 0;
+  /** Dead letters since start. */
+  deadLetterCount = 0;
+
+  private readonly root: ActorCell<unknown>;
+  private readonly userGuardian: ActorCell<unknown>;
+  private readonly systemGuardian: ActorCell<unknown>;
+  private readonly types = new Map<string, { definition: ActorDefinition<any, any>; options: SpawnOptions<any> | undefined }>();
+  /** @internal */ readonly pendingAsks = new Set<PromiseRef<unknown>>();
+  private askCounter = 0;
+  private terminating: Promise<void> | null = null;
+  private markTerminated!: () => void;
+
+  /** Creates and starts a system. Options are checked first; a bad one throws naming it. */
+  static create(options: ActorSystemOptions = {}): ActorSystem {
+    return new ActorSystem(resolveSystemOptions(options));
+  }
+
+  private constructor(options: ResolvedSystemOptions) {
+    this.options = options;
+    this.name = options.name;
+    this.node = options.node;
+    this.log = options.logger ?? pino({ name: `actormesh:${options.name}`, level: options.logLevel });
+    this.dispatcher = new Dispatcher({ throughput: options.throughput, timeSliceMs: options.timeSliceMs });
+    this.events$ = this.eventStream.events$;
+    this.metrics$ = metricsStream(this, options.metricsIntervalMs);
+    this.whenTerminated = new Promise((resolve) => (this.markTerminated = resolve));
+    this.deadLetters = new DeadLetterRef(this, '/deadLetters', 'sent-to-dead-letters');
+
+    const rootStrategy: SupervisorStrategy = { onFailure: (failure) => this.rootFailed(failure.error, failure.child.path) };
+    const guardian = (ctx: { path: string }) => (message: unknown) => this.deadLetter(ctx.path, message, 'sent-to-guardian', undefined, false);
+    this.root = new ActorCell<unknown>(this, null, '', guardian, { supervision: rootStrategy });
+    this.actorCount = 1;
+    this.root.start();
+    this.userGuardian = this.root.childCell(this.root.spawn(guardian, { name: 'user', supervision: options.guardianSupervision }).path.slice(1))!;
+    this.systemGuardian = this.root.childCell(this.root.spawn(guardian, { name: 'system' }).path.slice(1))!;
+  }
+
+  /** Spawns a top-level actor under `/user`. See `ActorContext.spawn`. */
+  spawn<M, P = undefined>(definition: ActorDefinition<M, P> | string, options?: SpawnOptions<P>): ActorRef<M> {
+    return this.userGuardian.spawn(definition, options);
+  }
+
+  /** Spawns a runtime actor under `/system` (for extensions: transports, realizers ...). */
+  spawnSystemActor<M, P = undefined>(definition: ActorDefinition<M, P> | string, options?: SpawnOptions<P>): ActorRef<M> {
+    return this.systemGuardian.spawn(definition, options);
+  }
+
+  /** Stops a local actor; its children stop first. Idempotent. */
+  stop(ref: ActorRef<any>): void {
+    const cell = cellOf(ref);
+    if (cell === null) throw new TypeError(`system.stop needs a local actor ref (got '${String(ref)}')`);
+    cell.stopSelf();
+  }
+
+  /** The live actor at `path` (`/user/a/b` or `am://system@node/user/a/b`), or undefined. */
+  lookup(path: string): ActorRef<unknown> | undefined {
+    let local = path;
+    if (path.startsWith('am://')) {
+      const data = parseRef(path);
+      if (data.system !== this.name || data.node !== this.node) return undefined;
+      local = data.path;
+    }
+    if (!local.startsWith('/')) throw new TypeError(`lookup needs an absolute path starting with '/' (got '${path}')`);
+    let cell: ActorCell<unknown> | undefined = this.root;
+    for (const segment of local.split('/')) {
+      if (segment === '') continue;
+      cell = cell.childCell(segment);
+      if (cell === undefined) return undefined;
+    }
+    return cell.isTerminated ? undefined : cell.self;
+  }
+
+  /**
+   * Turns plain ref data (or its URI) back into a ref. A local path that names no live actor
+   * gives a ref whose messages become dead letters with reason `recipient-not-found`.
+   */
+  resolve<M = unknown>(ref: ActorRefData | string): ActorRef<M> {
+    const data = typeof ref === 'string' ? parseRef(ref) : ref;
+    if (data.system !== this.name || data.node !== this.node) {
+      throw new TypeError(`cannot resolve '${formatRef(data)}': it is not in this system (${this.name}@${this.node}) and no transport is attached`);
+    }
+    return (this.lookup(data.path) as ActorRef<M> | undefined) ?? new DeadLetterRef<M>(this, data.path, 'recipient-not-found');
+  }
+
+  /**
+   * Registers an actor type under a name, so that `spawn('name')` and configuration files
+   * can create it. `options` are defaults for every spawn of the type. Throws on a name
+   * registered twice.
+   */
+  registerType<M, P = undefined>(typeName: string, definition: ActorDefinition<M, P>, options?: SpawnOptions<P>): void {
+    if (typeof typeName !== 'string' || typeName.length === 0) throw new TypeError(`registerType needs a non-empty type name (got '${String(typeName)}')`);
+    if (typeof definition !== 'function') throw new TypeError(`registerType('${typeName}') needs a function behaviour or an Actor class (got ${typeof definition})`);
+    if (this.types.has(typeName)) throw new TypeError(`actor type '${typeName}' is already registered`);
+    this.types.set(typeName, { definition, options });
+  }
+
+  /** Names of the registered actor types. */
+  get registeredTypes(): string[] {
+    return [...this.types.keys()].sort();
+  }
+
+  /** Live actors, guardians included. */
+  get actorTotal(): number {
+    return this.actorCount;
+  }
+
+  /** Messages handled since start. */
+  get processedTotal(): number {
+    return this.processed;
+  }
+
+  /** True once `terminate()` has been called. */
+  get terminated(): boolean {
+    return this.terminating !== null;
+  }
+
+  /** Publishes an event from a layer above the kernel (supervisors, mesh, transport ...). */
+  publish(event: RuntimeEvent): void {
+    this.eventStream.publish(event);
+  }
+
+  /** True while someone listens on `events$` (check before building a costly event). */
+  get eventsObserved(): boolean {
+    return this.eventStream.active;
+  }
+
+  /**
+   * Stops every actor, children first (/user, then /system, then the root), running each
+   * `postStop`; rejects pending asks; completes `events$`. Resolves when all is done.
+   * Calling it again returns the same promise.
+   */
+  terminate(reason = 'terminate() called', error?: unknown): Promise<void> {
+    if (this.terminating !== null) return this.terminating;
+    this.publish({ type: 'system-terminating', timestamp: Date.now(), path: '/', reason, error });
+    this.terminating = new Promise<void>((resolve) => {
+      this.userGuardian.whenTerminated(() => {
+        this.systemGuardian.whenTerminated(() => {
+          this.root.whenTerminated(() => {
+            for (const pending of [...this.pendingAsks]) pending.fail(new SystemTerminatedError(this.name));
+            this.eventStream.complete();
+            this.markTerminated();
+            resolve();
+          });
+          this.root.stopSelf();
+        });
+        this.systemGuardian.stopSelf();
+      });
+      this.userGuardian.stopSelf();
+    });
+    return this.terminating;
+  }
+
+  /** @internal Records a dead letter: counted always, published when observed. */
+  deadLetter(path: string, message: unknown, reason: DeadLetterReason, error: unknown, wasAsk: boolean): void {
+    this.deadLetterCount++;
+    const events = this.eventStream;
+    if (events.active) {
+      events.publish({ type: 'dead-letter', timestamp: Date.now(), path, message, messageType: messageTypeOf(message), reason, error, wasAsk });
+    }
+  }
+
+  /** @internal Walks every live cell (metrics). */
+  forEachCell(visit: (cell: ActorCell<unknown>) => void): void {
+    const stack: ActorCell<unknown>[] = [this.root];
+    while (stack.length > 0) {
+      const cell = stack.pop()!;
+      visit(cell);
+      for (const child of cell.childCellList()) stack.push(child);
+    }
+  }
+
+  // ---------------------------------------------------------------- CellHost (internal)
+
+  /** @internal */
+  get system(): ActorSystem {
+    return this;
+  }
+  /** @internal */
+  get askTimeoutMs(): number {
+    return this.options.askTimeoutMs;
+  }
+  /** @internal */
+  get captureAskStacks(): boolean {
+    return this.options.captureAskStacks;
+  }
+  /** @internal */
+  nextAskId(): number {
+    return ++this.askCounter;
+  }
+  /** @internal */
+  lateReply(ref: ActorRef<unknown>, message: unknown): void {
+    this.deadLetter(ref.path, message, 'ask-already-settled', undefined, false);
+  }
+  /** @internal */
+  resolveType(typeName: string): { definition: ActorDefinition<any, any>; options: SpawnOptions<any> | undefined } {
+    const type = this.types.get(typeName);
+    if (type === undefined) throw new UnknownActorTypeError(typeName, this.registeredTypes);
+    return type;
+  }
+  /** @internal A failure reached the root guardian: the system terminates, saying why. */
+  rootFailed(error: unknown, path: string): void {
+    const reason = `failure escalated to the root guardian from '${path}': ${describeError(error)}`;
+    this.log.fatal({ err: error, actor: path }, reason);
+    void this.terminate(reason, error);
+  }
+  /** @internal */
+  defaultSupervision(): SupervisorStrategy {
+    return defaultStrategy;
+  }
+}
