@@ -421,15 +421,20 @@ export class ActorCell<M> extends Mailbox<SystemMessage> implements ActorContext
     if (events.active) {
       events.publish({ type: 'actor-started', timestamp: Date.now(), path: this.path, actorType: definitionName(this.definition) });
     }
-    this.initialize((hooks) => (hooks instanceof Actor ? hooks.preStart() : undefined));
+    this.initialize(false, undefined);
   }
 
-  /** Makes a new incarnation, then runs `firstHook` on it (sync or async); init failures fail the actor. */
-  private initialize(firstHook: (hooks: BehaviorHooks<M> | Actor<M, any> | null) => unknown): void {
+  /**
+   * Makes a new incarnation, then runs its first hook (preStart, or postRestart after a
+   * restart), sync or async. Any failure fails the actor with ActorInitializationError.
+   */
+  private initialize(restarted: boolean, restartError: unknown): void {
     let result: unknown;
     try {
       this.createIncarnation();
-      result = firstHook(this.hooks);
+      const hooks = this.hooks;
+      if (restarted) result = hooks === null ? undefined : hooks.postRestart?.(restartError);
+      else if (hooks instanceof Actor) result = hooks.preStart();
     } catch (error) {
       this.fail(new ActorInitializationError(this.path, { cause: error }), undefined);
       return;
@@ -731,7 +736,7 @@ export class ActorCell<M> extends Mailbox<SystemMessage> implements ActorContext
     if (events.active) {
       events.publish({ type: 'actor-restarted', timestamp: Date.now(), path: this.path, error, restartCount: extra.restartCount });
     }
-    this.initialize((hooks) => (hooks === null ? undefined : hooks.postRestart?.(error)));
+    this.initialize(true, error);
     this.scheduleIfRunnable();
   }
 
