@@ -13,7 +13,6 @@ const RELEASE_ABOVE = 1024;
 export class RingQueue<T> {
   private buffer: Array<T | undefined> | null = null;
   private head = 0;
-  private mask = 0;
   /** Number of queued items. */
   size = 0;
 
@@ -22,11 +21,10 @@ export class RingQueue<T> {
     let buffer = this.buffer;
     if (buffer === null) {
       buffer = this.buffer = new Array<T | undefined>(INITIAL_CAPACITY).fill(undefined);
-      this.mask = INITIAL_CAPACITY - 1;
     } else if (this.size === buffer.length) {
       buffer = this.grow();
     }
-    buffer[(this.head + this.size) & this.mask] = item;
+    buffer[(this.head + this.size) & (buffer.length - 1)] = item;
     this.size++;
   }
 
@@ -34,15 +32,15 @@ export class RingQueue<T> {
   unshift(item: T): void {
     if (this.buffer === null || this.size === this.buffer.length) {
       this.push(item); // allocates or grows; then rotate it to the front
-      this.size--;
-      const tail = (this.head + this.size) & this.mask;
-      this.head = (this.head - 1) & this.mask;
-      this.buffer![this.head] = this.buffer![tail];
-      if (tail !== this.head) this.buffer![tail] = undefined;
-      this.size++;
+      const buffer = this.buffer!;
+      const mask = buffer.length - 1;
+      const tail = (this.head + this.size - 1) & mask;
+      this.head = (this.head - 1) & mask;
+      buffer[this.head] = buffer[tail];
+      if (tail !== this.head) buffer[tail] = undefined;
       return;
     }
-    this.head = (this.head - 1) & this.mask;
+    this.head = (this.head - 1) & (this.buffer.length - 1);
     this.buffer[this.head] = item;
     this.size++;
   }
@@ -53,7 +51,7 @@ export class RingQueue<T> {
     const buffer = this.buffer!;
     const item = buffer[this.head];
     buffer[this.head] = undefined; // let the message be collected
-    this.head = (this.head + 1) & this.mask;
+    this.head = (this.head + 1) & (buffer.length - 1);
     if (--this.size === 0) {
       this.head = 0;
       if (buffer.length > RELEASE_ABOVE) this.buffer = null;
@@ -75,12 +73,11 @@ export class RingQueue<T> {
 
   private grow(): Array<T | undefined> {
     const old = this.buffer!;
-    const capacity = old.length * 2;
-    const next = new Array<T | undefined>(capacity).fill(undefined);
-    for (let i = 0; i < this.size; i++) next[i] = old[(this.head + i) & this.mask];
+    const mask = old.length - 1;
+    const next = new Array<T | undefined>(old.length * 2).fill(undefined);
+    for (let i = 0; i < this.size; i++) next[i] = old[(this.head + i) & mask];
     this.buffer = next;
     this.head = 0;
-    this.mask = capacity - 1;
     return next;
   }
 }
