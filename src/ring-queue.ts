@@ -1,67 +1,98 @@
 /**
- * RingQueue: a FIFO on a power-of-two ring buffer.
- * Why not `array.shift()`: that is O(n). Why not push + head index: resetting the array
- * when it empties makes V8 reallocate its store on the next push, which in a ping-pong is
- * one allocation per message. The ring keeps its store while it has work, allocates it
- * only on the first push (idle actors carry no buffer) and lets a large store go once it
- * drains, so a flood does not pin megabytes to an actor forever.
+ * RingQueue: the FIFO under every mailbox and the run queue.
+ *
+ * A chain of fixed-size segments, read at the head and written at the tail.
+ * Why not `array.shift()`: O(n). Why not push + head index on one array: resetting it when
+ * empty makes V8 reallocate on the next push (one allocation per message in a ping-pong),
+ * and a flood grows one huge array whose copy on growth and whose collection stall the
+ * event loop for tens of milliseconds (seen: 100 ms timer delays with 2M queued).
+ * Segments keep each allocation small and let drained ones go one at a time; a queue that
+ * empties keeps its last segment, so steady traffic allocates nothing. An idle actor's
+ * queue has no segment at all.
  */
-const INITIAL_CAPACITY = 8;
-/** A drained store above this many slots is released instead of kept. */
-const RELEASE_ABOVE = 1024;
+const FIRST_SEGMENT = 8;
+const MAX_SEGMENT = 2048;
+/** An emptied queue keeps its segment up to this size. */
+const KEEP_WHEN_EMPTY = 64;
+
+class Segment<T> {
+  readonly items: Array<T | undefined>;
+  next: Segment<T> | null = null;
+  constructor(capacity: number) {
+    this.items = new Array<T | undefined>(capacity).fill(undefined);
+  }
+}
 
 export class RingQueue<T> {
-  private buffer: Array<T | undefined> | null = null;
-  private head = 0;
+  private head: Segment<T> | null = null;
+  private tail: Segment<T> | null = null;
+  /** Next read position in `head`. */
+  private readAt = 0;
+  /** Next write position in `tail`. */
+  private writeAt = 0;
   /** Number of queued items. */
   size = 0;
 
   /** Appends at the tail. */
   push(item: T): void {
-    let buffer = this.buffer;
-    if (buffer === null) {
-      buffer = this.buffer = new Array<T | undefined>(INITIAL_CAPACITY).fill(undefined);
-    } else if (this.size === buffer.length) {
-      buffer = this.grow();
+    let tail = this.tail;
+    if (tail === null) {
+      tail = this.head = this.tail = new Segment<T>(FIRST_SEGMENT);
+    } else if (this.writeAt === tail.items.length) {
+      const next = new Segment<T>(Math.min(tail.items.length * 2, MAX_SEGMENT));
+      tail.next = next;
+      tail = this.tail = next;
+      this.writeAt = 0;
     }
-    buffer[(this.head + this.size) & (buffer.length - 1)] = item;
+    tail.items[this.writeAt++] = item;
     this.size++;
   }
 
   /** Inserts at the head, so that it comes out next. */
   unshift(item: T): void {
-    if (this.buffer === null || this.size === this.buffer.length) {
-      this.push(item); // allocates or grows; then rotate it to the front
-      const buffer = this.buffer!;
-      const mask = buffer.length - 1;
-      const tail = (this.head + this.size - 1) & mask;
-      this.head = (this.head - 1) & mask;
-      buffer[this.head] = buffer[tail];
-      if (tail !== this.head) buffer[tail] = undefined;
+    if (this.size === 0) {
+      this.push(item);
       return;
     }
-    this.head = (this.head - 1) & (this.buffer.length - 1);
-    this.buffer[this.head] = item;
+    if (this.readAt === 0) {
+      const segment = new Segment<T>(FIRST_SEGMENT);
+      segment.next = this.head;
+      this.head = segment;
+      this.readAt = FIRST_SEGMENT;
+    }
+    this.head.items[--this.readAt] = item;
     this.size++;
   }
 
   /** Removes and returns the head; `undefined` when empty. */
   shift(): T | undefined {
     if (this.size === 0) return undefined;
-    const buffer = this.buffer!;
-    const item = buffer[this.head];
-    buffer[this.head] = undefined; // let the message be collected
-    this.head = (this.head + 1) & (buffer.length - 1);
+    let head = this.head!;
+    if (this.readAt === head.items.length) {
+      head = this.head = head.next!;
+      this.readAt = 0;
+    }
+    const item = head.items[this.readAt];
+    head.items[this.readAt++] = undefined; // let the message be collected
     if (--this.size === 0) {
-      this.head = 0;
-      if (buffer.length > RELEASE_ABOVE) this.buffer = null;
+      // Empty: keep a small segment for the next push; let a large one (a past burst) go.
+      this.readAt = 0;
+      this.writeAt = 0;
+      if (head.items.length > KEEP_WHEN_EMPTY) {
+        this.head = this.tail = null;
+      } else {
+        head.next = null;
+        this.tail = head;
+      }
     }
     return item;
   }
 
   /** The head without removing it. */
   peek(): T | undefined {
-    return this.size === 0 ? undefined : this.buffer![this.head];
+    if (this.size === 0) return undefined;
+    const head = this.head!;
+    return this.readAt === head.items.length ? head.next!.items[0] : head.items[this.readAt];
   }
 
   /** Removes every item and returns them in FIFO order. */
@@ -69,15 +100,5 @@ export class RingQueue<T> {
     const out: T[] = [];
     while (this.size > 0) out.push(this.shift() as T);
     return out;
-  }
-
-  private grow(): Array<T | undefined> {
-    const old = this.buffer!;
-    const mask = old.length - 1;
-    const next = new Array<T | undefined>(old.length * 2).fill(undefined);
-    for (let i = 0; i < this.size; i++) next[i] = old[(this.head + i) & mask];
-    this.buffer = next;
-    this.head = 0;
-    return next;
   }
 }

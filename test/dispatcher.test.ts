@@ -7,7 +7,7 @@ describe('dispatcher', () => {
   it('a flood of tells does not starve a 1 ms timer: the loop yields every time slice', async function () {
     this.timeout(30_000);
     const system = quietSystem({ timeSliceMs: 5 });
-    const total = 2_000_000;
+    const total = 5_000_000; // without yielding this is >300 ms of blocked event loop
     const done = deferred();
     let received = 0;
     const sink = system.spawn<number>(() => () => {
@@ -32,7 +32,7 @@ describe('dispatcher', () => {
     await done.promise;
     clearInterval(timer);
     const elapsed = performance.now() - started;
-    assert.ok(ticks >= elapsed / 50, `timer fired ${ticks} times in ${elapsed.toFixed(0)} ms`);
+    assert.ok(ticks >= elapsed / 25, `timer fired ${ticks} times in ${elapsed.toFixed(0)} ms`);
     assert.ok(worstDelay < 100, `worst timer delay ${worstDelay.toFixed(1)} ms`);
   });
 
