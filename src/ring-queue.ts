@@ -60,7 +60,7 @@ export class RingQueue<T> {
       this.head = segment;
       this.readAt = FIRST_SEGMENT;
     }
-    this.head.items[--this.readAt] = item;
+    this.head!.items[--this.readAt] = item;
     this.size++;
   }
 
