@@ -2,14 +2,20 @@ import type { ActorRef, ActorRefData, AskOptions } from './actor-ref.js';
 import { formatRef } from './actor-ref.js';
 import { AskEnvelope } from './envelope.js';
 import { AskTimeoutError, SystemTerminatedError, messageTypeOf } from './errors.js';
+import { RingQueue } from './ring-queue.js';
 
 /**
  * Ask: request-reply on top of tell. Each ask makes a temporary reply ref (path
  * `/temp/ask-N`, N a counter, so two pending asks can never share an id), wraps the
  * message in an AskEnvelope so that a drop or a failure rejects the promise at once
- * instead of waiting for the timeout, and arms one timer.
- * Guarantees: the promise settles exactly once; the timer is always cleared; replies after
- * settlement are dead letters.
+ * instead of waiting for the timeout, and registers its deadline.
+ * Guarantees: the promise settles exactly once; replies after settlement are dead letters;
+ * `terminate()` rejects what is still pending.
+ *
+ * Deadlines: asks with the same timeout expire in the order they were made, so each
+ * distinct timeout has one FIFO of pending asks and one Node timer for its head, instead
+ * of a timer per ask (a `setTimeout` + `clearTimeout` pair cost more than the rest of an
+ * ask together; see docs/performance.md, fan-out).
  */
 
 /** What ask needs of the system. */
@@ -19,8 +25,7 @@ export interface AskHost {
   readonly askTimeoutMs: number;
   readonly captureAskStacks: boolean;
   readonly terminated: boolean;
-  /** Pending asks, so terminate() can reject them instead of leaving them to time out. */
-  readonly pendingAsks: Set<PromiseRef<unknown>>;
+  readonly askDeadlines: AskDeadlines;
   nextAskId(): number;
   /** Reports a reply that arrived after the ask settled. */
   lateReply(ref: ActorRef<unknown>, message: unknown): void;
@@ -29,7 +34,10 @@ export interface AskHost {
 /** The temporary ref an ask hands to the target as `replyTo`. */
 export class PromiseRef<R> implements ActorRef<R> {
   settled = false;
-  timer: NodeJS.Timeout | undefined;
+  /** performance.now() at which the ask times out. */
+  deadline = 0;
+  /** Builds the timeout error (set once the message exists). */
+  onTimeout: (() => Error) | null = null;
 
   constructor(
     private readonly host: AskHost,
@@ -50,14 +58,14 @@ export class PromiseRef<R> implements ActorRef<R> {
       this.host.lateReply(this as PromiseRef<unknown>, message);
       return;
     }
-    this.settle();
+    this.settled = true;
     this.resolve(message);
   }
 
   /** Rejects the ask (message dropped, actor failed, timeout, system terminated). */
   fail(error: Error): void {
     if (this.settled) return;
-    this.settle();
+    this.settled = true;
     this.reject(error);
   }
 
@@ -73,11 +81,51 @@ export class PromiseRef<R> implements ActorRef<R> {
   toJSON(): ActorRefData {
     return { path: this.path, system: this.host.name, node: this.host.node };
   }
+}
 
-  private settle(): void {
-    this.settled = true;
-    if (this.timer !== undefined) clearTimeout(this.timer);
-    this.host.pendingAsks.delete(this as PromiseRef<unknown>);
+/** The pending asks of one system, by timeout; one Node timer per distinct timeout. */
+export class AskDeadlines {
+  private readonly queues = new Map<number, { pending: RingQueue<PromiseRef<unknown>>; timer: NodeJS.Timeout | null }>();
+
+  add(ref: PromiseRef<unknown>, timeoutMs: number): void {
+    ref.deadline = performance.now() + timeoutMs;
+    let lane = this.queues.get(timeoutMs);
+    if (lane === undefined) {
+      lane = { pending: new RingQueue(), timer: null };
+      this.queues.set(timeoutMs, lane);
+    }
+    // Settled asks at the head go now, so a fast request-reply loop keeps the queue short.
+    const pending = lane.pending;
+    while (pending.size > 0 && pending.peek()!.settled) pending.shift();
+    pending.push(ref);
+    if (lane.timer === null) lane.timer = setTimeout(() => this.expire(timeoutMs), timeoutMs);
+  }
+
+  /** Rejects every pending ask (system terminated) and stops the timers. */
+  failAll(error: () => Error): void {
+    for (const lane of this.queues.values()) {
+      if (lane.timer !== null) clearTimeout(lane.timer);
+      let ref: PromiseRef<unknown> | undefined;
+      while ((ref = lane.pending.shift()) !== undefined) ref.fail(error());
+    }
+    this.queues.clear();
+  }
+
+  private expire(timeoutMs: number): void {
+    const lane = this.queues.get(timeoutMs)!;
+    lane.timer = null;
+    const now = performance.now();
+    const pending = lane.pending;
+    while (pending.size > 0) {
+      const head = pending.peek()!;
+      if (!head.settled && head.deadline > now) {
+        lane.timer = setTimeout(() => this.expire(timeoutMs), Math.max(1, head.deadline - now));
+        return;
+      }
+      pending.shift();
+      if (!head.settled) head.fail(head.onTimeout!());
+    }
+    this.queues.delete(timeoutMs);
   }
 }
 
@@ -108,12 +156,12 @@ export function ask<M, R>(
       reply.fail(error instanceof Error ? error : new Error(String(error)));
       return;
     }
-    host.pendingAsks.add(reply as PromiseRef<unknown>);
-    reply.timer = setTimeout(() => {
+    reply.onTimeout = () => {
       const error = new AskTimeoutError(target.path, messageTypeOf(message), timeoutMs);
       if (callSite?.stack) error.stack = `${error.name}: ${error.message}\n${callSite.stack.split('\n').slice(1).join('\n')}`;
-      reply.fail(error);
-    }, timeoutMs);
+      return error;
+    };
+    host.askDeadlines.add(reply as PromiseRef<unknown>, timeoutMs);
     deliver(new AskEnvelope(message, reply));
   });
 }

@@ -5,7 +5,7 @@ import { ActorCell, cellOf } from './actor-cell.js';
 import type { CellHost } from './actor-cell.js';
 import { formatRef, parseRef } from './actor-ref.js';
 import type { ActorRef, ActorRefData } from './actor-ref.js';
-import type { PromiseRef } from './ask.js';
+import { AskDeadlines } from './ask.js';
 import type { ActorDefinition, SpawnOptions } from './behavior.js';
 import { DeadLetterRef } from './dead-letter-ref.js';
 import { Dispatcher } from './dispatcher.js';
@@ -55,7 +55,7 @@ export class ActorSystem implements CellHost {
   private readonly userGuardian: ActorCell<unknown>;
   private readonly systemGuardian: ActorCell<unknown>;
   private readonly types = new Map<string, { definition: ActorDefinition<any, any>; options: SpawnOptions<any> | undefined }>();
-  /** @internal */ readonly pendingAsks = new Set<PromiseRef<unknown>>();
+  /** @internal Pending asks by deadline. */ readonly askDeadlines = new AskDeadlines();
   private askCounter = 0;
   private terminating: Promise<void> | null = null;
   private markTerminated!: () => void;
@@ -186,7 +186,7 @@ export class ActorSystem implements CellHost {
       this.userGuardian.whenTerminated(() => {
         this.systemGuardian.whenTerminated(() => {
           this.root.whenTerminated(() => {
-            for (const pending of [...this.pendingAsks]) pending.fail(new SystemTerminatedError(this.name));
+            this.askDeadlines.failAll(() => new SystemTerminatedError(this.name));
             this.eventStream.complete();
             this.markTerminated();
             resolve();

@@ -33,7 +33,9 @@ describe('dispatcher', () => {
     clearInterval(timer);
     const elapsed = performance.now() - started;
     assert.ok(ticks >= elapsed / 25, `timer fired ${ticks} times in ${elapsed.toFixed(0)} ms`);
-    assert.ok(worstDelay < 100, `worst timer delay ${worstDelay.toFixed(1)} ms`);
+    // A loop that never yields delays the timer by the whole flood; one that yields, by a
+    // slice plus the odd GC pause. (The < 20 ms target is a benchmark: npm run bench -- flood.)
+    assert.ok(worstDelay < elapsed / 3, `worst timer delay ${worstDelay.toFixed(1)} ms of ${elapsed.toFixed(0)} ms`);
   });
 
   it('gives each actor at most `throughput` messages per turn, so two busy actors alternate', async () => {
