@@ -36,15 +36,31 @@ export class PromiseRef<R> implements ActorRef<R> {
   settled = false;
   /** performance.now() at which the ask times out. */
   deadline = 0;
-  /** Builds the timeout error (set once the message exists). */
-  onTimeout: (() => Error) | null = null;
+  /** What the timeout error names (kept as fields, not a closure: one allocation less per ask). */
+  target: ActorRef<any> | null = null;
+  message: unknown = undefined;
+  timeoutMs = 0;
+  callSite: Error | undefined = undefined;
 
   constructor(
     private readonly host: AskHost,
-    readonly path: string,
+    private readonly id: number,
     private readonly resolve: (value: R) => void,
     private readonly reject: (error: Error) => void,
   ) {}
+
+  /** `/temp/ask-N`, made on demand (most asks never need it as a string). */
+  get path(): string {
+    return '/temp/ask-' + this.id;
+  }
+
+  /** The AskTimeoutError for this ask, with the caller's stack when it was captured. */
+  timeoutError(): AskTimeoutError {
+    const error = new AskTimeoutError(this.target!.path, messageTypeOf(this.message), this.timeoutMs);
+    const stack = this.callSite?.stack;
+    if (stack) error.stack = `${error.name}: ${error.message}\n${stack.split('\n').slice(1).join('\n')}`;
+    return error;
+  }
 
   get systemName(): string {
     return this.host.name;
@@ -58,15 +74,20 @@ export class PromiseRef<R> implements ActorRef<R> {
       this.host.lateReply(this as PromiseRef<unknown>, message);
       return;
     }
-    this.settled = true;
+    this.settle();
     this.resolve(message);
   }
 
   /** Rejects the ask (message dropped, actor failed, timeout, system terminated). */
   fail(error: Error): void {
     if (this.settled) return;
-    this.settled = true;
+    this.settle();
     this.reject(error);
+  }
+
+  private settle(): void {
+    this.settled = true;
+    this.message = undefined; // the ask may wait in its deadline queue a while: hold nothing
   }
 
   ask<R2>(build: (replyTo: ActorRef<R2>) => R): Promise<R2> {
@@ -106,7 +127,7 @@ export class AskDeadlines {
     for (const lane of this.queues.values()) {
       if (lane.timer !== null) clearTimeout(lane.timer);
       let ref: PromiseRef<unknown> | undefined;
-      while ((ref = lane.pending.shift()) !== undefined) ref.fail(error());
+      while ((ref = lane.pending.shift()) !== undefined) if (!ref.settled) ref.fail(error());
     }
     this.queues.clear();
   }
@@ -123,7 +144,7 @@ export class AskDeadlines {
         return;
       }
       pending.shift();
-      if (!head.settled) head.fail(head.onTimeout!());
+      if (!head.settled) head.fail(head.timeoutError());
     }
     this.queues.delete(timeoutMs);
   }
@@ -148,7 +169,7 @@ export function ask<M, R>(
   // The caller's stack, taken now: a timeout fires from a timer, whose own stack says nothing.
   const callSite = host.captureAskStacks ? new Error('ask') : undefined;
   return new Promise<R>((resolve, reject) => {
-    const reply = new PromiseRef<R>(host, '/temp/ask-' + host.nextAskId(), resolve, reject);
+    const reply = new PromiseRef<R>(host, host.nextAskId(), resolve, reject);
     let message: M;
     try {
       message = build(reply);
@@ -156,11 +177,10 @@ export function ask<M, R>(
       reply.fail(error instanceof Error ? error : new Error(String(error)));
       return;
     }
-    reply.onTimeout = () => {
-      const error = new AskTimeoutError(target.path, messageTypeOf(message), timeoutMs);
-      if (callSite?.stack) error.stack = `${error.name}: ${error.message}\n${callSite.stack.split('\n').slice(1).join('\n')}`;
-      return error;
-    };
+    reply.target = target;
+    reply.message = message;
+    reply.timeoutMs = timeoutMs;
+    reply.callSite = callSite;
     host.askDeadlines.add(reply as PromiseRef<unknown>, timeoutMs);
     deliver(new AskEnvelope(message, reply));
   });
