@@ -71,4 +71,15 @@ describe('actor names', () => {
     await settle();
     assert.equal(system.lookup('/user/findme'), undefined);
   });
+
+  it('resolve of a path with no live actor gives a ref whose messages are dead letters (recipient-not-found)', async () => {
+    const system = quietSystem({ name: 'mesh', node: 'n1' });
+    const reasons: string[] = [];
+    system.events$.subscribe((e) => e.type === 'dead-letter' && reasons.push(String((e as { reason: string }).reason)));
+    const ghost = system.resolve<string>('am://mesh@n1/user/ghost');
+    ghost.tell('boo');
+    assert.deepEqual(reasons, ['recipient-not-found']);
+    assert.throws(() => system.resolve('am://other@n1/user/x'), /not in this system \(mesh@n1\)/);
+    assert.throws(() => system.resolve('http://nope'), /not an actor ref URI: 'http:\/\/nope'/);
+  });
 });
