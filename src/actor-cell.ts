@@ -99,6 +99,8 @@ class CellExtras {
   onTerminated: Array<() => void> | null = null;
   nameCounter = 0;
   restartCount = 0;
+  /** Made on first use of ctx.signal; aborted and dropped when the incarnation ends. */
+  abort: AbortController | null = null;
   /** Set while a restart waits for the old incarnation's children to stop. */
   restartWaiting = false;
   restartError: unknown = undefined;
@@ -219,8 +221,20 @@ export class ActorCell<M> extends Mailbox<SystemMessage> implements ActorContext
     return this.status === STOPPED;
   }
 
-  child(name: string): ActorRef<unknown> | undefined {
-    return this.childCells?.get(name)?.self;
+  get signal(): AbortSignal {
+    const extra = this.extras();
+    return (extra.abort ??= new AbortController()).signal;
+  }
+
+  child<C = unknown>(name: string): ActorRef<C> | undefined {
+    return this.childCells?.get(name) as ActorRef<C> | undefined;
+  }
+
+  forward(ref: ActorRef<any>): void {
+    if (this.current === undefined) throw new TypeError(`'${this.path}' forward() is only allowed while handling a message`);
+    const target = cellOf(ref);
+    if (target !== null) target.deliver(this.current);
+    else ref.tell(unwrap(this.current)); // another kind of ref takes the plain message
   }
 
   /** @internal The live child cell with this name. */
@@ -649,7 +663,13 @@ export class ActorCell<M> extends Mailbox<SystemMessage> implements ActorContext
   private retireIncarnation(): void {
     this.incarnation++;
     this.awaiting = false;
-    this.extra?.timers?.cancelAll();
+    const extra = this.extra;
+    if (extra === null) return;
+    extra.timers?.cancelAll();
+    if (extra.abort !== null) {
+      extra.abort.abort(new Error(`incarnation of '${this.path}' ended`));
+      extra.abort = null;
+    }
   }
 
   private beginStop(): void {

@@ -41,6 +41,8 @@ export class PromiseRef<R> implements ActorRef<R> {
   message: unknown = undefined;
   timeoutMs = 0;
   callSite: Error | undefined = undefined;
+  /** The deadline lane this ask waits in. */
+  lane: DeadlineLane | null = null;
 
   constructor(
     private readonly host: AskHost,
@@ -88,6 +90,11 @@ export class PromiseRef<R> implements ActorRef<R> {
   private settle(): void {
     this.settled = true;
     this.message = undefined; // the ask may wait in its deadline queue a while: hold nothing
+    const lane = this.lane;
+    if (lane !== null) {
+      this.lane = null;
+      lane.settled();
+    }
   }
 
   ask<R2>(build: (replyTo: ActorRef<R2>) => R): Promise<R2> {
@@ -104,21 +111,44 @@ export class PromiseRef<R> implements ActorRef<R> {
   }
 }
 
+/** The asks made with one timeout, in deadline order, and the one timer for the earliest. */
+export class DeadlineLane {
+  constructor(
+    private readonly lanes: Map<number, DeadlineLane>,
+    private readonly timeoutMs: number,
+  ) {}
+  readonly pending = new RingQueue<PromiseRef<unknown>>();
+  timer: NodeJS.Timeout | null = null;
+  /** Asks in `pending` not settled yet. At zero the timer goes: nothing keeps the process alive for nothing. */
+  live = 0;
+
+  /** Called by an ask of this lane as it settles. */
+  settled(): void {
+    if (--this.live > 0) return;
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+    while (this.pending.size > 0) this.pending.shift();
+    this.lanes.delete(this.timeoutMs); // computed timeouts must not pile up lanes
+  }
+}
+
 /** The pending asks of one system, by timeout; one Node timer per distinct timeout. */
 export class AskDeadlines {
-  private readonly queues = new Map<number, { pending: RingQueue<PromiseRef<unknown>>; timer: NodeJS.Timeout | null }>();
+  private readonly queues = new Map<number, DeadlineLane>();
 
   add(ref: PromiseRef<unknown>, timeoutMs: number): void {
     ref.deadline = performance.now() + timeoutMs;
     let lane = this.queues.get(timeoutMs);
     if (lane === undefined) {
-      lane = { pending: new RingQueue(), timer: null };
+      lane = new DeadlineLane(this.queues, timeoutMs);
       this.queues.set(timeoutMs, lane);
     }
     // Settled asks at the head go now, so a fast request-reply loop keeps the queue short.
     const pending = lane.pending;
     while (pending.size > 0 && pending.peek()!.settled) pending.shift();
     pending.push(ref);
+    ref.lane = lane;
+    lane.live++;
     if (lane.timer === null) lane.timer = setTimeout(() => this.expire(timeoutMs), timeoutMs);
   }
 
@@ -133,7 +163,8 @@ export class AskDeadlines {
   }
 
   private expire(timeoutMs: number): void {
-    const lane = this.queues.get(timeoutMs)!;
+    const lane = this.queues.get(timeoutMs);
+    if (lane === undefined) return;
     lane.timer = null;
     const now = performance.now();
     const pending = lane.pending;
@@ -146,7 +177,6 @@ export class AskDeadlines {
       pending.shift();
       if (!head.settled) head.fail(head.timeoutError());
     }
-    this.queues.delete(timeoutMs);
   }
 }
 

@@ -29,8 +29,20 @@ export interface ActorContext<M = unknown> {
   readonly timers: Timers<M>;
   /** Number of messages stashed now. */
   readonly stashSize: number;
+  /** How many times this actor has been restarted since it was spawned. */
+  readonly restartCount: number;
+  /**
+   * Aborted when this incarnation ends (stop or restart). Hand it to fetch, model calls and
+   * timers started by an async handler, so their work stops with the actor.
+   */
+  readonly signal: AbortSignal;
   /** The child with this name, if alive. */
-  child(name: string): ActorRef<unknown> | undefined;
+  child<C = unknown>(name: string): ActorRef<C> | undefined;
+  /**
+   * Passes the message being handled on to `ref` as it is: if it came from an `ask`, the
+   * asker still hears at once when `ref` drops it or fails on it.
+   */
+  forward(ref: ActorRef<any>): void;
   /**
    * Spawns a child. The definition is a function behaviour, an Actor class, or the name of
    * a registered type. Throws InvalidActorNameError / ActorNameTakenError for a bad name.

@@ -8,6 +8,7 @@ export { Actor, Behaviors, isActorClass } from './behavior.js';
 export { Terminated } from './death-watch.js';
 export { formatRef, parseRef } from './actor-ref.js';
 export { OVERFLOW_POLICIES } from './mailbox.js';
+export { validateActorName } from './names.js';
 export { defaultDecider, defaultStrategy, oneForOneStrategy } from './supervision.js';
 export {
   ActorInitializationError,

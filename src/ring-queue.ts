@@ -15,9 +15,14 @@ const MAX_SEGMENT = 2048;
 /** An emptied queue keeps its segment up to this size. */
 const KEEP_WHEN_EMPTY = 64;
 
+/** Read and write positions live in the segment, not the queue: two fields less per actor. */
 class Segment<T> {
   readonly items: Array<T | undefined>;
   next: Segment<T> | null = null;
+  /** Next read position (meaningful in the head segment). */
+  readAt = 0;
+  /** Next write position (meaningful in the tail segment). */
+  writeAt = 0;
   constructor(capacity: number) {
     this.items = new Array<T | undefined>(capacity).fill(undefined);
   }
@@ -26,10 +31,6 @@ class Segment<T> {
 export class RingQueue<T> {
   private head: Segment<T> | null = null;
   private tail: Segment<T> | null = null;
-  /** Next read position in `head`. */
-  private readAt = 0;
-  /** Next write position in `tail`. */
-  private writeAt = 0;
   /** Number of queued items. */
   size = 0;
 
@@ -38,13 +39,12 @@ export class RingQueue<T> {
     let tail = this.tail;
     if (tail === null) {
       tail = this.head = this.tail = new Segment<T>(FIRST_SEGMENT);
-    } else if (this.writeAt === tail.items.length) {
+    } else if (tail.writeAt === tail.items.length) {
       const next = new Segment<T>(Math.min(tail.items.length * 2, MAX_SEGMENT));
       tail.next = next;
       tail = this.tail = next;
-      this.writeAt = 0;
     }
-    tail.items[this.writeAt++] = item;
+    tail.items[tail.writeAt++] = item;
     this.size++;
   }
 
@@ -54,13 +54,14 @@ export class RingQueue<T> {
       this.push(item);
       return;
     }
-    if (this.readAt === 0) {
+    let head = this.head!;
+    if (head.readAt === 0) {
       const segment = new Segment<T>(FIRST_SEGMENT);
-      segment.next = this.head;
-      this.head = segment;
-      this.readAt = FIRST_SEGMENT;
+      segment.next = head;
+      segment.readAt = segment.writeAt = FIRST_SEGMENT;
+      head = this.head = segment;
     }
-    this.head!.items[--this.readAt] = item;
+    head.items[--head.readAt] = item;
     this.size++;
   }
 
@@ -68,16 +69,15 @@ export class RingQueue<T> {
   shift(): T | undefined {
     if (this.size === 0) return undefined;
     let head = this.head!;
-    if (this.readAt === head.items.length) {
+    if (head.readAt === head.items.length) {
       head = this.head = head.next!;
-      this.readAt = 0;
     }
-    const item = head.items[this.readAt];
-    head.items[this.readAt++] = undefined; // let the message be collected
+    const item = head.items[head.readAt];
+    head.items[head.readAt++] = undefined; // let the message be collected
     if (--this.size === 0) {
       // Empty: keep a small segment for the next push; let a large one (a past burst) go.
-      this.readAt = 0;
-      this.writeAt = 0;
+      head.readAt = 0;
+      head.writeAt = 0;
       if (head.items.length > KEEP_WHEN_EMPTY) {
         this.head = this.tail = null;
       } else {
@@ -92,7 +92,7 @@ export class RingQueue<T> {
   peek(): T | undefined {
     if (this.size === 0) return undefined;
     const head = this.head!;
-    return this.readAt === head.items.length ? head.next!.items[0] : head.items[this.readAt];
+    return head.readAt === head.items.length ? head.next!.items[0] : head.items[head.readAt];
   }
 
   /** Removes every item and returns them in FIFO order. */

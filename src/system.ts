@@ -95,11 +95,16 @@ export class ActorSystem implements CellHost {
     return this.systemGuardian.spawn(definition, options);
   }
 
-  /** Stops a local actor; its children stop first. Idempotent. */
-  stop(ref: ActorRef<any>): void {
+  /**
+   * Stops a local actor; its children stop first. Resolves once it has fully stopped
+   * (postStop run, watchers told). Idempotent.
+   */
+  stop(ref: ActorRef<any>): Promise<void> {
     const cell = cellOf(ref);
     if (cell === null) throw new TypeError(`system.stop needs a local actor ref (got '${String(ref)}')`);
+    const stopped = new Promise<void>((resolve) => cell.whenTerminated(resolve));
     cell.stopSelf();
+    return stopped;
   }
 
   /** The live actor at `path` (`/user/a/b` or `am://system@node/user/a/b`), or undefined. */

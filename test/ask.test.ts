@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { AskFailedError, AskTimeoutError, SystemTerminatedError } from '../src/index.js';
 import type { ActorRef, DeadLetterEvent } from '../src/index.js';
 import { quietSystem, recordEvents, settle, terminateAll } from './support/helpers.js';
@@ -69,6 +71,17 @@ describe('ask', () => {
     const replies = await Promise.all(Array.from({ length: 5000 }, () => ref.ask<string>((replyTo) => ({ replyTo }))));
     assert.equal(paths.size, 5000);
     assert.equal(new Set(replies).size, 5000);
+  });
+
+  it('an answered ask leaves no timer behind: a process that asked exits at once', async function () {
+    this.timeout(20_000);
+    const script = fileURLToPath(new URL('./fixtures/ask-then-exit.ts', import.meta.url));
+    const started = Date.now();
+    const stdout = await new Promise<string>((resolve, reject) =>
+      execFile(process.execPath, ['--import', 'tsx', script], { timeout: 15_000 }, (error, out) => (error ? reject(error) : resolve(out))),
+    );
+    assert.equal(stdout, 'hi');
+    assert.ok(Date.now() - started < 10_000, `exited after ${Date.now() - started} ms; the ask timeout was 30 s`);
   });
 
   it('refuses a bad timeout with RangeError naming the value', async () => {

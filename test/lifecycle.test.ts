@@ -138,3 +138,70 @@ describe('life cycle', () => {
     assert.equal(record.m, 'hi');
   });
 });
+
+describe('context extras', () => {
+  afterEach(terminateAll);
+
+  it('forward keeps an ask: the asker hears at once when the next actor fails on it', async () => {
+    const system = quietSystem();
+    const back = system.spawn<{ replyTo: ActorRef<string> }>(() => () => {
+      throw new Error('back end down');
+    });
+    const front = system.spawn<{ replyTo: ActorRef<string> }>((ctx) => () => ctx.forward(back));
+    const started = Date.now();
+    await assert.rejects(front.ask<string>((replyTo) => ({ replyTo }), { timeoutMs: 5000 }), { name: 'AskFailedError' });
+    assert.ok(Date.now() - started < 1000);
+  });
+
+  it('ctx.signal aborts when the incarnation ends (restart), and the new one gets a fresh signal', async () => {
+    const system = quietSystem();
+    const signals: AbortSignal[] = [];
+    const ref = system.spawn<string>((ctx) => {
+      signals.push(ctx.signal);
+      return (m) => {
+        if (m === 'fail') throw new Error('x');
+      };
+    });
+    ref.tell('fail');
+    await eventually(() => signals.length === 2, 'restart');
+    assert.equal(signals[0]!.aborted, true);
+    assert.equal(signals[1]!.aborted, false);
+    await system.stop(ref);
+    assert.equal(signals[1]!.aborted, true);
+  });
+
+  it('ctx.restartCount counts restarts; system.stop resolves after postStop ran', async () => {
+    const system = quietSystem();
+    const counts: number[] = [];
+    let stopped = false;
+    const ref = system.spawn<string>((ctx) => {
+      counts.push(ctx.restartCount);
+      return {
+        receive: (m) => {
+          if (m === 'fail') throw new Error('x');
+        },
+        postStop: async () => {
+          await sleep(10);
+          stopped = true;
+        },
+      };
+    });
+    ref.tell('fail');
+    ref.tell('fail');
+    await eventually(() => counts.length === 3, 'two restarts');
+    assert.deepEqual(counts, [0, 1, 2]);
+    await system.stop(ref);
+    assert.equal(stopped, true);
+  });
+
+  it('ctx.child finds a live child by name', async () => {
+    const system = quietSystem();
+    let found: ActorRef<string> | undefined;
+    system.spawn<string>((ctx) => {
+      ctx.spawn<string>(() => () => {}, { name: 'kid' });
+      found = ctx.child<string>('kid');
+      return () => {};
+    });
+    assert.equal(found?.path, '/user/$0/kid');
+  });
+});
