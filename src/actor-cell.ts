@@ -23,6 +23,7 @@ import {
   messageTypeOf,
 } from './errors.js';
 import { Mailbox } from './mailbox.js';
+import type { OverflowPolicy } from './mailbox.js';
 import { childPath, generatedName, validateActorName } from './names.js';
 import type { SupervisionControl, SupervisorStrategy } from './supervision.js';
 import { TimerScheduler } from './timers.js';
@@ -99,6 +100,10 @@ class CellExtras {
   onTerminated: Array<() => void> | null = null;
   nameCounter = 0;
   restartCount = 0;
+  /** Bumped when an incarnation ends: continuations of an older one are ignored. */
+  incarnation = 0;
+  /** Live children by name (insertion order is spawn order). */
+  children: Map<string, ActorCell<any>> | null = null;
   /** Made on first use of ctx.signal; aborted and dropped when the incarnation ends. */
   abort: AbortController | null = null;
   /** Set while a restart waits for the old incarnation's children to stop. */
@@ -115,13 +120,11 @@ export class ActorCell<M> extends Mailbox<SystemMessage> implements ActorContext
   private status = RUNNING;
   /** A handler's or hook's promise is pending: no user message until it settles. */
   private awaiting = false;
-  private incarnation = 0;
   private handler: Receive<M> = ignoreUntilStarted;
   /** The class instance or the hooks object (also `this` for the handler); null for a bare handler. */
   private hooks: BehaviorHooks<M> | Actor<M, any> | null = null;
   /** The raw message being handled (or that failed, until resume/restart). */
   private current: unknown = undefined;
-  private childCells: Map<string, ActorCell<any>> | null = null;
   private extra: CellExtras | null = null;
 
   constructor(
@@ -132,6 +135,19 @@ export class ActorCell<M> extends Mailbox<SystemMessage> implements ActorContext
     private readonly options: SpawnOptions<any> | undefined,
   ) {
     super(options?.mailbox, 'spawn options');
+  }
+
+  /** Which incarnation is current (kept in extras: an actor that never restarts or awaits needs no field). */
+  private get incarnation(): number {
+    return this.extra?.incarnation ?? 0;
+  }
+
+  private get childCells(): Map<string, ActorCell<any>> | null {
+    return this.extra?.children ?? null;
+  }
+
+  get overflow(): OverflowPolicy {
+    return this.options?.mailbox?.overflow ?? 'drop-newest';
   }
 
   // ---------------------------------------------------------------- ActorRef
@@ -261,8 +277,7 @@ export class ActorCell<M> extends Mailbox<SystemMessage> implements ActorContext
       throw new TypeError(`spawn under '${this.path}': definition must be a function behaviour, an Actor class or a registered type name (got ${typeof definition})`);
     }
     let name = spawnOptions?.name;
-    let cells = this.childCells;
-    if (cells === null) cells = this.childCells = new Map();
+    const cells = (this.extras().children ??= new Map());
     if (name === undefined) {
       const extra = this.extras();
       do name = generatedName(extra.nameCounter++);
@@ -661,10 +676,9 @@ export class ActorCell<M> extends Mailbox<SystemMessage> implements ActorContext
 
   /** Forgets the current incarnation: its pending promises and timers no longer count. */
   private retireIncarnation(): void {
-    this.incarnation++;
+    const extra = this.extras();
+    extra.incarnation++;
     this.awaiting = false;
-    const extra = this.extra;
-    if (extra === null) return;
     extra.timers?.cancelAll();
     if (extra.abort !== null) {
       extra.abort.abort(new Error(`incarnation of '${this.path}' ended`));

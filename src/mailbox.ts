@@ -50,24 +50,19 @@ export const UNBOUNDED = 0x3fffffff;
  * The actor cell extends this class rather than owning a Mailbox object: one object less
  * per actor (about 40 bytes of header and pointer, measured with the spawn benchmark).
  */
-export class Mailbox<S> extends RingQueue<unknown> {
+export abstract class Mailbox<S> extends RingQueue<unknown> {
   /** System messages; allocated on first use because most actors never get one. */
   systemLane: RingQueue<S> | null = null;
   /** Most user messages held; UNBOUNDED when unbounded. */
   readonly capacity: number;
-  readonly overflow: OverflowPolicy;
 
   constructor(options: MailboxOptions | undefined, where: string) {
     super();
-    if (options === undefined) {
-      this.capacity = UNBOUNDED;
-      this.overflow = 'drop-newest';
-    } else {
-      const resolved = resolveMailboxOptions(options, where);
-      this.capacity = resolved.capacity === Infinity ? UNBOUNDED : resolved.capacity;
-      this.overflow = resolved.overflow;
-    }
+    this.capacity = options === undefined ? UNBOUNDED : Math.min(UNBOUNDED, resolveMailboxOptions(options, where).capacity);
   }
+
+  /** The overflow policy. Read only when full, so the owner derives it from its options instead of storing it. */
+  abstract get overflow(): OverflowPolicy;
 
   /** True when a bounded mailbox cannot take one more user message. */
   get full(): boolean {
