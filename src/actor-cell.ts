@@ -277,9 +277,9 @@ export class ActorCell<M> extends Mailbox<SystemMessage> implements ActorContext
       throw new TypeError(`spawn under '${this.path}': definition must be a function behaviour, an Actor class or a registered type name (got ${typeof definition})`);
     }
     let name = spawnOptions?.name;
-    const cells = (this.extras().children ??= new Map());
+    const extra = this.extras();
+    const cells = (extra.children ??= new Map());
     if (name === undefined) {
-      const extra = this.extras();
       do name = generatedName(extra.nameCounter++);
       while (cells.has(name));
     } else {
