@@ -6,6 +6,7 @@ import type { AskHost } from './ask.js';
 import type { ActorContext } from './context.js';
 import type { Dispatcher, Runnable } from './dispatcher.js';
 import type { DeadLetterReason } from './events.js';
+import type { DeliveryGate, GateRefusal } from './delivery-gate.js';
 import type { EventStream } from './event-stream.js';
 import type { ActorSystem } from './system.js';
 import { Actor, isActorClass, withConstructingContext } from './behavior.js';
@@ -126,6 +127,8 @@ export class ActorCell<M> extends Mailbox<SystemMessage> implements ActorContext
   /** The raw message being handled (or that failed, until resume/restart). */
   private current: unknown = undefined;
   private extra: CellExtras | null = null;
+  /** The gate guarding this actor: its own, or inherited from the parent. */
+  private readonly gate: DeliveryGate | null;
 
   constructor(
     readonly host: CellHost,
@@ -135,6 +138,8 @@ export class ActorCell<M> extends Mailbox<SystemMessage> implements ActorContext
     private readonly options: SpawnOptions<any> | undefined,
   ) {
     super(options?.mailbox, 'spawn options');
+    const gate = options?.gate;
+    this.gate = gate !== undefined ? gate : parentCell === null ? null : parentCell.gate;
   }
 
   /** Which incarnation is current (kept in extras: an actor that never restarts or awaits needs no field). */
@@ -286,6 +291,10 @@ export class ActorCell<M> extends Mailbox<SystemMessage> implements ActorContext
       validateActorName(name, this.path);
       if (cells.has(name)) throw new ActorNameTakenError(name, this.path);
     }
+    const shutdownMs = spawnOptions?.shutdownMs;
+    if (shutdownMs !== undefined && !(Number.isFinite(shutdownMs) && shutdownMs >= 0)) {
+      throw new RangeError(`spawn '${childPath(this.path, name)}' options.shutdownMs must be a finite number >= 0 (got ${String(shutdownMs)})`);
+    }
     if (spawnOptions?.stashCapacity !== undefined && !(Number.isInteger(spawnOptions.stashCapacity) && spawnOptions.stashCapacity >= 0)) {
       throw new RangeError(`spawn '${childPath(this.path, name)}' options.stashCapacity must be an integer >= 0 (got ${String(spawnOptions.stashCapacity)})`);
     }
@@ -348,6 +357,13 @@ export class ActorCell<M> extends Mailbox<SystemMessage> implements ActorContext
       this.dropMessage(message, 'recipient-stopped', undefined, true);
       return;
     }
+    if (this.gate !== null) {
+      const refusal = this.gate.refuse(this.path, unwrap(message));
+      if (refusal !== null) {
+        this.refuse(message, refusal);
+        return;
+      }
+    }
     const mailbox: Mailbox<SystemMessage> = this;
     if (mailbox.size >= mailbox.capacity) {
       this.handleOverflow(message);
@@ -379,8 +395,10 @@ export class ActorCell<M> extends Mailbox<SystemMessage> implements ActorContext
     this.host.processed++;
     try {
       const result = this.handler.call(this.hooks, message as M, this);
-      if (result === undefined) this.current = undefined;
-      else this.applyResult(result, raw);
+      if (result === undefined) {
+        this.current = undefined;
+        if (this.gate !== null && this.gate.probing) this.gate.handled(this.path);
+      } else this.applyResult(result, raw);
     } catch (error) {
       this.fail(error, raw);
     }
@@ -404,6 +422,7 @@ export class ActorCell<M> extends Mailbox<SystemMessage> implements ActorContext
 
   private handlerSettled(incarnation: number, next: unknown): void {
     if (incarnation !== this.incarnation) return; // stopped or restarted meanwhile
+    if (this.current !== undefined && this.gate !== null && this.gate.probing) this.gate.handled(this.path);
     this.awaiting = false;
     this.current = undefined;
     if (typeof next === 'function') this.handler = next as Receive<M>;
@@ -443,6 +462,20 @@ export class ActorCell<M> extends Mailbox<SystemMessage> implements ActorContext
       }
     }
     this.host.deadLetter(this.path, message, reason, error, wasAsk);
+  }
+
+  /** A message a delivery gate refused: a dead letter with the gate's reason; an ask fails with its error. */
+  private refuse(raw: unknown, refusal: GateRefusal): void {
+    let message = raw;
+    let wasAsk = false;
+    if (raw instanceof Envelope) {
+      message = raw.message;
+      if (raw instanceof AskEnvelope) {
+        wasAsk = true;
+        raw.reply.fail(refusal.error);
+      }
+    }
+    this.host.deadLetter(this.path, message, refusal.reason, refusal.error, wasAsk);
   }
 
   private askError(reason: DeadLetterReason, message: unknown, error: unknown): Error {
@@ -701,17 +734,31 @@ export class ActorCell<M> extends Mailbox<SystemMessage> implements ActorContext
     } catch (error) {
       this.host.log.error({ actor: this.path, err: error }, 'postStop threw');
     }
-    if (isThenable(result)) {
-      result.then(
-        () => this.finalize(),
-        (error) => {
-          this.host.log.error({ actor: this.path, err: error }, 'postStop rejected');
-          this.finalize();
-        },
-      );
-    } else {
+    if (!isThenable(result)) {
       this.finalize();
+      return;
     }
+    const shutdownMs = this.options?.shutdownMs;
+    let abandon: NodeJS.Timeout | undefined;
+    if (shutdownMs !== undefined) {
+      abandon = setTimeout(() => {
+        this.host.log.warn({ actor: this.path, shutdownMs }, 'postStop did not finish in time; stop goes on without it');
+        const events = this.host.eventStream;
+        if (events.active) events.publish({ type: 'stop-abandoned', timestamp: Date.now(), path: this.path, afterMs: shutdownMs });
+        this.finalize();
+      }, shutdownMs);
+    }
+    result.then(
+      () => {
+        clearTimeout(abandon);
+        this.finalize();
+      },
+      (error) => {
+        clearTimeout(abandon);
+        this.host.log.error({ actor: this.path, err: error }, 'postStop rejected');
+        this.finalize();
+      },
+    );
   }
 
   /** The end: dead-letter what is left, tell watchers and parent. */

@@ -1,6 +1,7 @@
 import type { ActorContext } from './context.js';
 import type { MailboxOptions } from './mailbox.js';
 import type { SupervisorStrategy } from './supervision.js';
+import type { DeliveryGate } from './delivery-gate.js';
 
 /**
  * The behaviour contract. An actor is either
@@ -112,6 +113,16 @@ export interface SpawnOptions<P = undefined> {
   readonly supervision?: SupervisorStrategy;
   /** Most messages held by `stash()`; one more fails the actor. Default: unbounded. */
   readonly stashCapacity?: number;
+  /**
+   * Milliseconds to wait for this actor's `postStop` (and so for its stop) before giving up
+   * on it: the stop completes anyway and a `stop-abandoned` event says so. Default: wait.
+   */
+  readonly shutdownMs?: number;
+  /**
+   * Guards this actor and its descendants (unless they name their own): see DeliveryGate.
+   * `null` opts out of an inherited gate.
+   */
+  readonly gate?: DeliveryGate | null;
   /** Free-form labels for layers above the kernel (actor type in config, restart type ...). */
   readonly tags?: Readonly<Record<string, unknown>>;
 }

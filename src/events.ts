@@ -84,6 +84,12 @@ export interface SystemTerminatingEvent extends EventBase {
 }
 
 
+export interface StopAbandonedEvent extends EventBase {
+  readonly type: 'stop-abandoned';
+  /** The postStop did not settle within this many milliseconds; the stop went on without it. */
+  readonly afterMs: number;
+}
+
 /** The kernel's events. */
 export type KernelEvent =
   | ActorStartedEvent
@@ -94,7 +100,8 @@ export type KernelEvent =
   | SupervisorDecisionEvent
   | DeadLetterEvent
   | MailboxOverflowEvent
-  | SystemTerminatingEvent;
+  | SystemTerminatingEvent
+  | StopAbandonedEvent;
 
 /** An event from a layer above the kernel (supervisors, mesh, transport ...). */
 export interface ExtensionEvent extends EventBase {

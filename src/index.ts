@@ -40,6 +40,7 @@ export type {
 } from './behavior.js';
 export type { MailboxOptions, OverflowPolicy } from './mailbox.js';
 export type { Timers } from './timers.js';
+export type { DeliveryGate, GateRefusal } from './delivery-gate.js';
 export type { ChildFailure, Decider, Directive, SupervisionControl, SupervisorStrategy } from './supervision.js';
 export type {
   ActorFailedEvent,
@@ -55,5 +56,6 @@ export type {
   MetricsSample,
   RuntimeEvent,
   SupervisorDecisionEvent,
+  StopAbandonedEvent,
   SystemTerminatingEvent,
 } from './events.js';

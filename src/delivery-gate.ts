@@ -1,0 +1,28 @@
+/**
+ * DeliveryGate: a seam for layers above the kernel (circuit breakers) to refuse messages
+ * to a whole subtree before they reach a mailbox.
+ * A gate given at spawn guards that actor and, unless they name their own, all actors
+ * spawned below it. The kernel asks it once per delivery (one null check when there is no
+ * gate). A refused tell becomes a dead letter with the gate's reason; a refused ask is
+ * rejected at once with the gate's error, so a sender never waits on a region known to
+ * be down.
+ */
+export interface DeliveryGate {
+  /** `null` to let the message through; otherwise why not. */
+  refuse(targetPath: string, message: unknown): GateRefusal | null;
+  /**
+   * When true, the kernel reports every message handled without failure by a gated actor
+   * (`handled`), so a half-open breaker can count successful probes. Read per message.
+   */
+  readonly probing: boolean;
+  /** A gated actor handled a message without failing (only called while `probing`). */
+  handled(targetPath: string): void;
+}
+
+/** Why a gate refused a message. */
+export interface GateRefusal {
+  /** Dead letter reason, such as `circuit-open`. */
+  readonly reason: string;
+  /** What an asking sender is rejected with. */
+  readonly error: Error;
+}
