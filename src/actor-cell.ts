@@ -25,7 +25,7 @@ import {
 } from './errors.js';
 import { Mailbox } from './mailbox.js';
 import type { OverflowPolicy } from './mailbox.js';
-import { childPath, generatedName, validateActorName } from './names.js';
+import { childPath, generatedName, isValidActorName, validateActorName } from './names.js';
 import type { SupervisionControl, SupervisorStrategy } from './supervision.js';
 import { TimerScheduler } from './timers.js';
 import type { Timers } from './timers.js';
@@ -74,6 +74,9 @@ class SystemMessage {
     readonly message: unknown = undefined,
   ) {}
 }
+
+/** The one stop message: it carries nothing, so every stop shares it. */
+const STOP = new SystemMessage(Sys.Stop, null);
 
 /** What a cell needs of its system. */
 export interface CellHost extends AskHost {
@@ -288,7 +291,7 @@ export class ActorCell<M> extends Mailbox<SystemMessage> implements ActorContext
       do name = generatedName(extra.nameCounter++);
       while (cells.has(name));
     } else {
-      validateActorName(name, this.path);
+      if (!isValidActorName(name)) validateActorName(name, this.path); // the path only for the error
       if (cells.has(name)) throw new ActorNameTakenError(name, this.path);
     }
     const shutdownMs = spawnOptions?.shutdownMs;
@@ -308,7 +311,7 @@ export class ActorCell<M> extends Mailbox<SystemMessage> implements ActorContext
   stop(ref?: ActorRef<any>): void {
     const cell = ref === undefined ? this : cellOf(ref);
     if (cell === null) throw new TypeError(`'${this.path}' can only stop local actors (got '${String(ref)}')`);
-    cell.sendSystem(new SystemMessage(Sys.Stop, null));
+    cell.sendSystem(STOP);
   }
 
   watch(ref: ActorRef<any>): void {
@@ -595,7 +598,7 @@ export class ActorCell<M> extends Mailbox<SystemMessage> implements ActorContext
 
   /** @internal Stops this actor (system message, so it overtakes the backlog). */
   stopSelf(): void {
-    this.sendSystem(new SystemMessage(Sys.Stop, null));
+    this.sendSystem(STOP);
   }
 
   /** @internal Runs `callback` once this actor has stopped (at once if it has). */
@@ -680,6 +683,7 @@ export class ActorCell<M> extends Mailbox<SystemMessage> implements ActorContext
     };
     return {
       self: this.self,
+      system: this.host.system,
       children: this.children,
       resume: (child, error) => decide('resume', child, error)?.sendSystem(new SystemMessage(Sys.Resume, null, error)),
       restart: (child, error) => decide('restart', child, error)?.sendSystem(new SystemMessage(Sys.Restart, null, error)),
@@ -703,12 +707,15 @@ export class ActorCell<M> extends Mailbox<SystemMessage> implements ActorContext
   private stopChildren(): boolean {
     const cells = this.childCells;
     if (cells === null || cells.size === 0) return true;
-    for (const cell of cells.values()) cell.sendSystem(new SystemMessage(Sys.Stop, null));
+    for (const cell of cells.values()) cell.sendSystem(STOP);
     return false;
   }
 
   /** Forgets the current incarnation: its pending promises and timers no longer count. */
   private retireIncarnation(): void {
+    // Nothing to retire without extras and without a pending promise: no timers, no
+    // signal, no continuation to invalidate (spares a CellExtras per stopped actor).
+    if (this.extra === null && !this.awaiting) return;
     const extra = this.extras();
     extra.incarnation++;
     this.awaiting = false;
@@ -806,6 +813,7 @@ export class ActorCell<M> extends Mailbox<SystemMessage> implements ActorContext
     if (this.status >= STOPPING) return;
     const failedMessage = unwrap(this.current);
     const hooks = this.hooks;
+    this.extras(); // a restart always needs its bookkeeping, and a later stop must retire it
     this.status = RESTARTING;
     this.current = undefined;
     this.retireIncarnation();

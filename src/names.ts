@@ -7,6 +7,11 @@ import { InvalidActorNameError } from './errors.js';
 const VALID_NAME = /^[A-Za-z0-9\-_.~:@+=][A-Za-z0-9\-_.~:@+=$]*$/;
 const MAX_NAME_LENGTH = 255;
 
+/** True when `name` is a valid actor name (the fast check; `validateActorName` says why not). */
+export function isValidActorName(name: string): boolean {
+  return name.length <= MAX_NAME_LENGTH && VALID_NAME.test(name);
+}
+
 /** Throws InvalidActorNameError saying which rule `name` breaks, under `parentPath`. */
 export function validateActorName(name: unknown, parentPath: string): asserts name is string {
   if (typeof name !== 'string') {

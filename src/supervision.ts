@@ -1,5 +1,6 @@
 import type { ActorRef } from './actor-ref.js';
 import { ActorInitializationError } from './errors.js';
+import type { ActorSystem } from './system.js';
 
 /**
  * The supervision seam. When a child fails (a handler threw or its promise rejected), the
@@ -31,6 +32,8 @@ export interface ChildFailure {
 export interface SupervisionControl {
   /** The supervisor itself. */
   readonly self: ActorRef<unknown>;
+  /** The system, for publishing events and logging. */
+  readonly system: ActorSystem;
   /** The supervisor's live children in spawn order. */
   readonly children: ReadonlyArray<ActorRef<unknown>>;
   /** Lets the failed child go on with its next message, state kept. */
