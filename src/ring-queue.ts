@@ -1,16 +1,18 @@
 /**
  * RingQueue: the FIFO under every mailbox and the run queue.
  *
- * A chain of fixed-size segments, read at the head and written at the tail.
+ * A chain of arrays ("segments"), read at the head and written at the tail; each segment's
+ * last slot links to the next one, so a segment is a single array and no wrapper object.
  * Why not `array.shift()`: O(n). Why not push + head index on one array: resetting it when
  * empty makes V8 reallocate on the next push (one allocation per message in a ping-pong),
  * and a flood grows one huge array whose copy on growth and whose collection stall the
- * event loop for tens of milliseconds (seen: 100 ms timer delays with 2M queued).
- * Segments keep each allocation small and let drained ones go one at a time; a queue that
- * empties keeps its last segment, so steady traffic allocates nothing. An idle actor's
- * queue has no segment at all.
+ * event loop (seen: 100 ms timer delays with 2M queued).
+ * Segments keep each allocation bounded and let drained ones go one at a time; a queue that
+ * empties keeps a small last segment, so steady traffic allocates nothing. An idle actor's
+ * queue has no segment at all, and a first segment holds 4 messages: most actors in a
+ * large tree get a handful (skynet: 1 or 11).
  */
-const FIRST_SEGMENT = 8;
+const FIRST_SEGMENT = 4;
 /**
  * Segments double up to 32,768 slots (256 KB). A segment that large is born in V8's large
  * object space, which scavenges never copy: with a 10M-message backlog, capping at 2,048
@@ -21,22 +23,20 @@ const MAX_SEGMENT = 32768;
 /** An emptied queue keeps its segment up to this size. */
 const KEEP_WHEN_EMPTY = 64;
 
-/** Read and write positions live in the segment, not the queue: two fields less per actor. */
-class Segment<T> {
-  readonly items: Array<T | undefined>;
-  next: Segment<T> | null = null;
-  /** Next read position (meaningful in the head segment). */
-  readAt = 0;
-  /** Next write position (meaningful in the tail segment). */
-  writeAt = 0;
-  constructor(capacity: number) {
-    this.items = new Array<T | undefined>(capacity).fill(undefined);
-  }
+type Segment = unknown[];
+
+/** A segment of `capacity` slots plus the link slot, all undefined. */
+function segment(capacity: number): Segment {
+  return new Array<unknown>(capacity + 1).fill(undefined);
 }
 
 export class RingQueue<T> {
-  private head: Segment<T> | null = null;
-  private tail: Segment<T> | null = null;
+  private head: Segment | null = null;
+  private tail: Segment | null = null;
+  /** Next read position in `head`. */
+  private readAt = 0;
+  /** Next write position in `tail`. */
+  private writeAt = 0;
   /** Number of queued items. */
   size = 0;
 
@@ -44,13 +44,15 @@ export class RingQueue<T> {
   push(item: T): void {
     let tail = this.tail;
     if (tail === null) {
-      tail = this.head = this.tail = new Segment<T>(FIRST_SEGMENT);
-    } else if (tail.writeAt === tail.items.length) {
-      const next = new Segment<T>(Math.min(tail.items.length * 2, MAX_SEGMENT));
-      tail.next = next;
+      tail = this.head = this.tail = segment(FIRST_SEGMENT);
+      this.readAt = this.writeAt = 0;
+    } else if (this.writeAt === tail.length - 1) {
+      const next = segment(Math.min((tail.length - 1) * 2, MAX_SEGMENT));
+      tail[tail.length - 1] = next;
       tail = this.tail = next;
+      this.writeAt = 0;
     }
-    tail.items[tail.writeAt++] = item;
+    tail[this.writeAt++] = item;
     this.size++;
   }
 
@@ -61,13 +63,13 @@ export class RingQueue<T> {
       return;
     }
     let head = this.head!;
-    if (head.readAt === 0) {
-      const segment = new Segment<T>(FIRST_SEGMENT);
-      segment.next = head;
-      segment.readAt = segment.writeAt = FIRST_SEGMENT;
-      head = this.head = segment;
+    if (this.readAt === 0) {
+      const before = segment(FIRST_SEGMENT);
+      before[FIRST_SEGMENT] = head;
+      head = this.head = before;
+      this.readAt = FIRST_SEGMENT;
     }
-    head.items[--head.readAt] = item;
+    head[--this.readAt] = item;
     this.size++;
   }
 
@@ -75,19 +77,19 @@ export class RingQueue<T> {
   shift(): T | undefined {
     if (this.size === 0) return undefined;
     let head = this.head!;
-    if (head.readAt === head.items.length) {
-      head = this.head = head.next!;
+    if (this.readAt === head.length - 1) {
+      head = this.head = head[head.length - 1] as Segment;
+      this.readAt = 0;
     }
-    const item = head.items[head.readAt];
-    head.items[head.readAt++] = undefined; // let the message be collected
+    const item = head[this.readAt] as T;
+    head[this.readAt++] = undefined; // let the message be collected
     if (--this.size === 0) {
       // Empty: keep a small segment for the next push; let a large one (a past burst) go.
-      head.readAt = 0;
-      head.writeAt = 0;
-      if (head.items.length > KEEP_WHEN_EMPTY) {
+      this.readAt = this.writeAt = 0;
+      if (head.length - 1 > KEEP_WHEN_EMPTY) {
         this.head = this.tail = null;
       } else {
-        head.next = null;
+        head[head.length - 1] = undefined;
         this.tail = head;
       }
     }
@@ -98,7 +100,7 @@ export class RingQueue<T> {
   peek(): T | undefined {
     if (this.size === 0) return undefined;
     const head = this.head!;
-    return head.readAt === head.items.length ? head.next!.items[0] : head.items[head.readAt];
+    return (this.readAt === head.length - 1 ? (head[head.length - 1] as Segment)[0] : head[this.readAt]) as T;
   }
 
   /** Removes every item and returns them in FIFO order. */

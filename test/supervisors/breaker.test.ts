@@ -6,7 +6,7 @@ import { quietSystem, recordEvents, settle, terminateAll } from '../support/help
 afterEach(terminateAll);
 
 const changes = (events: RuntimeEvent[]) =>
-  events.filter((e) => e.type === 'circuit-changed').map((e) => `${e.path} ${(e as { from: string }).from}->${(e as { to: string }).to}`);
+  events.filter((e) => e.type === 'circuit-changed').map((e) => `${e.path} ${(e as unknown as { from: string }).from}->${(e as unknown as { to: string }).to}`);
 
 describe('circuit breaker', () => {
   it('closed -> open after more than maxFailures in the window -> half-open after the reset timeout -> closed after successThreshold probes', async () => {
@@ -162,7 +162,7 @@ describe('degradation modes (MESH-30K 6.3)', () => {
     monitor.sample();
     assert.equal(monitor.mode, 'EMERGENCY');
     assert.equal(monitor.activeRate, 0.1);
-    const modes = events.filter((e) => e.type === 'degradation-changed').map((e) => (e as { to: string }).to);
+    const modes = events.filter((e) => e.type === 'degradation-changed').map((e) => (e as unknown as { to: string }).to);
     assert.deepEqual(modes, ['DEGRADED_MODERATE', 'EMERGENCY']);
   });
 });

@@ -150,7 +150,7 @@ describe('supervisor strategies', () => {
     assert.equal(await reply, 'a', 'the message sent during the backoff was handled after the restart');
     child('a').tell('fail');
     await settle();
-    const backoffs = events.filter((e) => e.type === 'supervisor-backoff') as Array<{ delayMs: number; attempt: number }>;
+    const backoffs = events.filter((e) => e.type === 'supervisor-backoff') as unknown as Array<{ delayMs: number; attempt: number }>;
     assert.deepEqual(backoffs.map((b) => [b.attempt, b.delayMs]), [[0, 100], [1, 200]]);
   });
 
