@@ -27,9 +27,12 @@ export function validateActorName(name: unknown, parentPath: string): asserts na
   throw new InvalidActorNameError(name, parentPath, `character '${bad}' is not allowed (use letters, digits and -_.~:@+=)`);
 }
 
+/** The first generated names, made once: most parents have few unnamed children (skynet: 10 each). */
+const COMMON_NAMES: readonly string[] = Array.from({ length: 256 }, (_, i) => '$' + i.toString(36));
+
 /** A generated sibling name: `$` and a counter in base 36. Counters never repeat, unlike random ids. */
 export function generatedName(counter: number): string {
-  return '$' + counter.toString(36);
+  return counter < COMMON_NAMES.length ? COMMON_NAMES[counter]! : '$' + counter.toString(36);
 }
 
 /** Joins a parent path and a child name. */
