@@ -113,6 +113,8 @@ class CellExtras {
   /** Set while a restart waits for the old incarnation's children to stop. */
   restartWaiting = false;
   restartError: unknown = undefined;
+  /** The supervision control handed to this actor's strategy (made on the first child failure). */
+  control: SupervisionControl | null = null;
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
@@ -411,6 +413,7 @@ export class ActorCell<M> extends Mailbox<SystemMessage> implements ActorContext
     if (typeof result === 'function') {
       this.handler = result as Receive<M>;
       this.current = undefined;
+      if (this.gate !== null && this.gate.probing) this.gate.handled(this.path);
     } else if (isThenable(result)) {
       this.awaiting = true;
       const incarnation = this.incarnation;
@@ -470,15 +473,13 @@ export class ActorCell<M> extends Mailbox<SystemMessage> implements ActorContext
   /** A message a delivery gate refused: a dead letter with the gate's reason; an ask fails with its error. */
   private refuse(raw: unknown, refusal: GateRefusal): void {
     let message = raw;
-    let wasAsk = false;
+    let error: Error | undefined;
     if (raw instanceof Envelope) {
       message = raw.message;
-      if (raw instanceof AskEnvelope) {
-        wasAsk = true;
-        raw.reply.fail(refusal.error);
-      }
+      if (raw instanceof AskEnvelope) raw.reply.fail((error = refusal.error(this.path)));
     }
-    this.host.deadLetter(this.path, message, refusal.reason, refusal.error, wasAsk);
+    if (error === undefined && this.host.eventStream.active) error = refusal.error(this.path);
+    this.host.deadLetter(this.path, message, refusal.reason, error, raw instanceof AskEnvelope);
   }
 
   private askError(reason: DeadLetterReason, message: unknown, error: unknown): Error {
@@ -673,6 +674,14 @@ export class ActorCell<M> extends Mailbox<SystemMessage> implements ActorContext
   }
 
   private supervisionControl(): SupervisionControl {
+    const extra = this.extras();
+    return (extra.control ??= this.makeSupervisionControl());
+  }
+
+  /** Made once per supervisor (failures of many children share it). */
+  private makeSupervisionControl(): SupervisionControl {
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
+    const cell = this;
     const decide = (directive: string, child: ActorRef<unknown>, error: unknown): ActorCell<any> | null => {
       const events = this.host.eventStream;
       if (events.active) {
@@ -684,7 +693,9 @@ export class ActorCell<M> extends Mailbox<SystemMessage> implements ActorContext
     return {
       self: this.self,
       system: this.host.system,
-      children: this.children,
+      get children() {
+        return cell.children; // built only when a strategy asks (one-for-all, rest-for-one)
+      },
       resume: (child, error) => decide('resume', child, error)?.sendSystem(new SystemMessage(Sys.Resume, null, error)),
       restart: (child, error) => decide('restart', child, error)?.sendSystem(new SystemMessage(Sys.Restart, null, error)),
       stop: (child, error) => decide('stop', child, error)?.sendSystem(new SystemMessage(Sys.Stop, null, error)),
@@ -827,6 +838,9 @@ export class ActorCell<M> extends Mailbox<SystemMessage> implements ActorContext
     const proceed = (): void => {
       if (incarnation !== this.incarnation) return; // stopped meanwhile
       const extra = this.extras();
+      // The children go with the old incarnation: the new one did not watch them, so it
+      // must not get their Terminated.
+      if (extra.watching !== null && extra.children !== null) for (const child of extra.children.values()) extra.watching.delete(child);
       extra.restartError = error;
       extra.restartWaiting = true;
       if (this.stopChildren()) this.finishRestart();

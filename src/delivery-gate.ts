@@ -19,10 +19,14 @@ export interface DeliveryGate {
   handled(targetPath: string): void;
 }
 
-/** Why a gate refused a message. */
+/**
+ * Why a gate refused a message. A gate may hand out the same refusal object every time:
+ * the error is made only when someone will see it (an asking sender, an events$
+ * subscriber), because building an Error (its stack) costs microseconds.
+ */
 export interface GateRefusal {
   /** Dead letter reason, such as `circuit-open`. */
   readonly reason: string;
-  /** What an asking sender is rejected with. */
-  readonly error: Error;
+  /** The error for an asking sender (and the dead letter event), about `targetPath`. */
+  error(targetPath: string): Error;
 }

@@ -115,8 +115,10 @@ export class BreakerHierarchy {
   }
 
   private sectorChanged(path: string, state: string): void {
-    if (state === 'closed') this.openSectors.delete(path);
-    else this.openSectors.add(path);
+    // Only open sectors count: a half-open one is probing its way back, and counting it
+    // kept the global breaker open, which refused the very probes that would close it.
+    if (state === 'open') this.openSectors.add(path);
+    else this.openSectors.delete(path);
     if (this.openSectors.size > this.maxOpenSectors) this.global.trip();
     else if (this.global.state !== 'closed') this.global.reset();
   }

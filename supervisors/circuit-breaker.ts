@@ -108,31 +108,41 @@ export class CircuitBreaker implements DeliveryGate {
     return this.context.parent;
   }
 
-  /** DeliveryGate: let a message through, or say why not. */
-  refuse(targetPath: string, _message: unknown): GateRefusal | null {
-    const above = this.context.parent?.refuse(targetPath, _message) ?? null;
-    if (above !== null) return above;
+  /**
+   * DeliveryGate: let a message through, or say why not. Own open state first (no side
+   * effect), then the breakers above, then this one's half-open probe budget. The refusal
+   * is one object per breaker: no Error is built unless someone will see it.
+   */
+  refuse(targetPath: string, message: unknown): GateRefusal | null {
     const state = this.stateValue;
+    if (state === 'open') return this.refusal;
+    const above = this.context.parent?.refuse(targetPath, message) ?? null;
+    if (above !== null) return above;
     if (state === 'closed') return null;
-    if (state === 'half-open' && this.probesLeft > 0) {
+    if (this.probesLeft > 0) {
       this.probesLeft--;
       return null;
     }
-    return { reason: 'circuit-open', error: new CircuitOpenError(this.name, targetPath, state) };
+    return this.refusal;
   }
 
-  /** DeliveryGate: the kernel reports handled messages while this is true. */
+  private readonly refusal: GateRefusal = {
+    reason: 'circuit-open',
+    error: (targetPath) => new CircuitOpenError(this.name, targetPath, this.stateValue),
+  };
+
+  /** DeliveryGate: true while this breaker or one above it is half-open (counting probes). */
   get probing(): boolean {
-    return this.stateValue === 'half-open';
+    return this.stateValue === 'half-open' || (this.context.parent?.probing ?? false);
   }
 
-  /** DeliveryGate: a probe was handled without failure. */
-  handled(_targetPath: string): void {
-    if (this.stateValue !== 'half-open') return;
-    if (++this.successes >= this.options.successThreshold) {
+  /** DeliveryGate: a message was handled without failure; counts for every half-open breaker up the chain. */
+  handled(targetPath: string): void {
+    if (this.stateValue === 'half-open' && ++this.successes >= this.options.successThreshold) {
       this.currentResetMs = this.options.resetTimeoutMs;
       this.transition('closed');
     }
+    this.context.parent?.handled(targetPath);
   }
 
   /** Counts a failure in the guarded subtree; may open the breaker. */
@@ -181,11 +191,21 @@ export class CircuitBreaker implements DeliveryGate {
     this.failures = [];
     this.transition('open');
     this.cancelTimer();
+    this.timer = this.clock.setTimeout(() => this.halfOpen(), this.currentResetMs);
+  }
+
+  /**
+   * Lets probes through. If they were all spent without reaching the success threshold
+   * (sent to actors that never answered, or refused further down), a fresh budget comes
+   * after another reset timeout: a half-open breaker never stays stuck.
+   */
+  private halfOpen(): void {
+    this.timer = null;
+    this.successes = 0;
+    this.probesLeft = this.options.probeLimit;
+    this.transition('half-open');
     this.timer = this.clock.setTimeout(() => {
-      this.timer = null;
-      this.successes = 0;
-      this.probesLeft = this.options.probeLimit;
-      this.transition('half-open');
+      if (this.stateValue === 'half-open') this.halfOpen();
     }, this.currentResetMs);
   }
 
@@ -197,6 +217,7 @@ export class CircuitBreaker implements DeliveryGate {
   private transition(to: CircuitState): void {
     const from = this.stateValue;
     if (from === to) return;
+    if (to === 'closed') this.cancelTimer();
     this.stateValue = to;
     const system = this.context.system;
     if (system?.eventsObserved) {

@@ -16,7 +16,7 @@ function switchGate(): DeliveryGate & { shut: boolean; probingOn: boolean; succe
       return this.probingOn;
     },
     refuse(path) {
-      return this.shut ? { reason: 'circuit-open', error: new ClosedGate(`closed: ${path}`) } : null;
+      return this.shut ? { reason: 'circuit-open', error: () => new ClosedGate(`closed: ${path}`) } : null;
     },
     handled(path) {
       this.successes.push(path);
