@@ -23,6 +23,8 @@ const scenarios: Record<string, () => Promise<Scenario>> = {
   fanout: async () => (await import('./fanout.bench.js')).runFanout,
   skynet: async () => (await import('./skynet.bench.js')).runSkynet,
   flood: async () => (await import('./flood.bench.js')).runFlood,
+  restart: async () => (await import('./restart.bench.js')).runRestart,
+  tree: async () => (await import('./tree.bench.js')).runTree,
 };
 
 function cpuModel(): string {

@@ -18,3 +18,6 @@ export type { ActiveMeasure, DegradationMode } from './degradation.js';
 export { ManualClock, systemClock } from './clock.js';
 export type { Clock } from './clock.js';
 export { CircuitOpenError, RestartIntensityExceededError } from './errors.js';
+export * from './config/index.js';
+export { AckLedger, CHAOS_MODES, ChaosKill, ChaosKillError, ChaosMonkey, ChaosProbe, chaosEnabled, chaosTargets, compileSelector, percentile, resolveChaosOptions, unleashChaos } from './chaos.js';
+export type { AvailabilityBucket, ChaosEnabledOptions, ChaosMode, ChaosOptions, ChaosProbeOptions, ChaosReport, ChaosSelector, ChaosTarget, LedgerCheck } from './chaos.js';
