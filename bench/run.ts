@@ -7,7 +7,8 @@
  *   npm run bench -- tell pingpong     only those
  *   npm run bench -- --json out.json   also write the results as JSON
  *
- * (npm run bench = node --expose-gc --import tsx bench/run.ts.) Tables go to stdout,
+ * (npm run bench = tsc -p tsconfig.bench.json, then node --expose-gc dist/bench/run.js: compiled,
+ * as production runs; `node --expose-gc --import tsx bench/run.ts` runs the sources.) Tables go to stdout,
  * progress to stderr. Scenarios: see the header of each bench/<name>.bench.ts.
  */
 import { execFileSync } from 'node:child_process';

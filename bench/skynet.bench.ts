@@ -55,13 +55,15 @@ const metrics: Metric[] = [
   { key: 'live', label: 'live B/actor', format: fmt.bytes, ratio: true, normalized: true },
 ];
 
-const childScript = fileURLToPath(new URL('./skynet-child.ts', import.meta.url));
+// Compiled (npm run bench runs dist/bench) or straight from the sources through tsx.
+const compiled = import.meta.url.endsWith('.js');
+const childScript = fileURLToPath(new URL(compiled ? './skynet-child.js' : './skynet-child.ts', import.meta.url));
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 
 /** Runs one child process; resolves with its outcome, rejects on failure or time-out (the child is killed). */
 function runChild(impl: string, depth: number, timeoutMs: number): Promise<SkynetOutcome> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', childScript, impl, String(depth)], {
+    const child = spawn(process.execPath, [...(compiled ? ['--expose-gc'] : ['--expose-gc', '--import', 'tsx']), childScript, impl, String(depth)], {
       cwd: repoRoot,
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -29,7 +29,8 @@ import type { Figures, Metric, ScenarioResult } from './harness.js';
 import { loadNact } from './peers.js';
 import type { NactRef } from './peers.js';
 
-const FILE = fileURLToPath(new URL('../examples/mesh-30k.yaml', import.meta.url));
+// From bench/ (tsx) or from dist/bench/ (compiled): the YAML stays in the repository's examples/.
+const FILE = fileURLToPath(new URL(import.meta.url.endsWith('.js') ? '../../examples/mesh-30k.yaml' : '../examples/mesh-30k.yaml', import.meta.url));
 const SECTORS = 100;
 const CLUSTERS = 10;
 const AGENTS = 30;

@@ -86,7 +86,8 @@ export interface CellHost extends AskHost {
   readonly system: ActorSystem;
   processed: number;
   actorCount: number;
-  deadLetter(path: string, message: unknown, reason: DeadLetterReason, error: unknown, wasAsk: boolean): void;
+  /** `recipient.path` is read only if someone listens: building a path costs a string per level. */
+  deadLetter(recipient: { readonly path: string }, message: unknown, reason: DeadLetterReason, error: unknown, wasAsk: boolean): void;
   resolveType(typeName: string): { definition: ActorDefinition<any, any>; options: SpawnOptions<any> | undefined };
   /** A failure escalated past the root guardian: the system terminates. */
   rootFailed(error: unknown, path: string): void;
@@ -467,7 +468,7 @@ export class ActorCell<M> extends Mailbox<SystemMessage> implements ActorContext
         if (rejectAsk) raw.reply.fail(this.askError(reason, message, error));
       }
     }
-    this.host.deadLetter(this.path, message, reason, error, wasAsk);
+    this.host.deadLetter(this, message, reason, error, wasAsk);
   }
 
   /** A message a delivery gate refused: a dead letter with the gate's reason; an ask fails with its error. */
@@ -479,7 +480,7 @@ export class ActorCell<M> extends Mailbox<SystemMessage> implements ActorContext
       if (raw instanceof AskEnvelope) raw.reply.fail((error = refusal.error(this.path)));
     }
     if (error === undefined && this.host.eventStream.active) error = refusal.error(this.path);
-    this.host.deadLetter(this.path, message, refusal.reason, error, raw instanceof AskEnvelope);
+    this.host.deadLetter(this, message, refusal.reason, error, raw instanceof AskEnvelope);
   }
 
   private askError(reason: DeadLetterReason, message: unknown, error: unknown): Error {
@@ -581,7 +582,8 @@ export class ActorCell<M> extends Mailbox<SystemMessage> implements ActorContext
     if (events.active) {
       events.publish({ type: 'actor-failed', timestamp: Date.now(), path: this.path, error, messageType: messageTypeOf(message) });
     }
-    this.host.log.error({ actor: this.path, err: error }, 'actor failed');
+    const log = this.host.log;
+    if (log.isLevelEnabled('error')) log.error({ actor: this.path, err: error }, 'actor failed');
     if (raw !== undefined) this.dropMessage(raw, 'actor-failed', error, true);
     if (this.parentCell === null) this.host.rootFailed(error, this.path);
     else this.parentCell.sendSystem(new SystemMessage(Sys.ChildFailed, this, error, message));

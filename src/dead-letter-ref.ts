@@ -7,7 +7,7 @@ import type { DeadLetterReason } from './events.js';
 interface DeadLetterHost {
   readonly name: string;
   readonly node: string;
-  deadLetter(path: string, message: unknown, reason: DeadLetterReason, error: unknown, wasAsk: boolean): void;
+  deadLetter(recipient: { readonly path: string }, message: unknown, reason: DeadLetterReason, error: unknown, wasAsk: boolean): void;
 }
 
 /**
@@ -29,7 +29,7 @@ export class DeadLetterRef<M = unknown> implements ActorRef<M> {
   }
 
   tell(message: M): void {
-    this.host.deadLetter(this.path, message, this.reason, undefined, false);
+    this.host.deadLetter(this, message, this.reason, undefined, false);
   }
 
   ask<R>(build: (replyTo: ActorRef<R>) => M): Promise<R> {
@@ -37,7 +37,7 @@ export class DeadLetterRef<M = unknown> implements ActorRef<M> {
     try {
       const message = build(this as unknown as ActorRef<R>);
       type = messageTypeOf(message);
-      this.host.deadLetter(this.path, message, this.reason, undefined, true);
+      this.host.deadLetter(this, message, this.reason, undefined, true);
     } catch (error) {
       return Promise.reject(error);
     }

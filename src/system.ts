@@ -77,7 +77,7 @@ export class ActorSystem implements CellHost {
     this.deadLetters = new DeadLetterRef(this, '/deadLetters', 'sent-to-dead-letters');
 
     const rootStrategy: SupervisorStrategy = { onFailure: (failure) => this.rootFailed(failure.error, failure.child.path) };
-    const guardian = (ctx: { path: string }) => (message: unknown) => this.deadLetter(ctx.path, message, 'sent-to-guardian', undefined, false);
+    const guardian = (ctx: { path: string }) => (message: unknown) => this.deadLetter(ctx, message, 'sent-to-guardian', undefined, false);
     this.root = new ActorCell<unknown>(this, null, '', guardian, { supervision: rootStrategy });
     this.actorCount = 1;
     this.root.start();
@@ -206,11 +206,11 @@ export class ActorSystem implements CellHost {
   }
 
   /** @internal Records a dead letter: counted always, published when observed. */
-  deadLetter(path: string, message: unknown, reason: DeadLetterReason, error: unknown, wasAsk: boolean): void {
+  deadLetter(recipient: { readonly path: string }, message: unknown, reason: DeadLetterReason, error: unknown, wasAsk: boolean): void {
     this.deadLetterCount++;
     const events = this.eventStream;
     if (events.active) {
-      events.publish({ type: 'dead-letter', timestamp: Date.now(), path, message, messageType: messageTypeOf(message), reason, error, wasAsk });
+      events.publish({ type: 'dead-letter', timestamp: Date.now(), path: recipient.path, message, messageType: messageTypeOf(message), reason, error, wasAsk });
     }
   }
 
@@ -244,7 +244,7 @@ export class ActorSystem implements CellHost {
   }
   /** @internal */
   lateReply(ref: ActorRef<unknown>, message: unknown): void {
-    this.deadLetter(ref.path, message, 'ask-already-settled', undefined, false);
+    this.deadLetter(ref, message, 'ask-already-settled', undefined, false);
   }
   /** @internal */
   resolveType(typeName: string): { definition: ActorDefinition<any, any>; options: SpawnOptions<any> | undefined } {

@@ -22,6 +22,21 @@ import { CircuitOpenError } from './errors.js';
 
 export type CircuitState = 'closed' | 'open' | 'half-open';
 
+/**
+ * Builds an error without capturing a stack. A fast failure's stack would only show the
+ * gate's own frames, and capturing it cost 10-25 us per refused ask here (restart
+ * benchmark, breaker rows), against a < 5 us budget for the whole refusal.
+ */
+function stackless<E extends Error>(make: () => E): E {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return make();
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+}
+
 export interface BreakerOptions {
   /** Failures within the window that the breaker tolerates; one more opens it. */
   readonly maxFailures: number;
@@ -128,7 +143,7 @@ export class CircuitBreaker implements DeliveryGate {
 
   private readonly refusal: GateRefusal = {
     reason: 'circuit-open',
-    error: (targetPath) => new CircuitOpenError(this.name, targetPath, this.stateValue),
+    error: (targetPath) => stackless(() => new CircuitOpenError(this.name, targetPath, this.stateValue)),
   };
 
   /** DeliveryGate: true while this breaker or one above it is half-open (counting probes). */

@@ -77,8 +77,9 @@ export interface ConfiguredStrategy extends SupervisorStrategy {
 
 /** Per-supervisor bookkeeping. */
 interface SupervisorState {
-  /** Times of recent restarts (intensity window). */
+  /** Times of recent restarts (intensity window), oldest first; those before `oldest` have expired. */
   restarts: number[];
+  oldest: number;
   /** Per child: consecutive failures and the time of the last one (backoff). */
   streaks: Map<string, { count: number; last: number }>;
 }
@@ -104,8 +105,8 @@ export function makeDecider(spec: DeciderSpec | undefined): (error: unknown, fai
 
 function checkOptions(options: StrategyOptions, where: string): void {
   const { maxRestarts, withinMs } = options;
-  if (maxRestarts !== undefined && !(Number.isInteger(maxRestarts) && maxRestarts >= 0)) {
-    throw new RangeError(`${where}.maxRestarts must be an integer >= 0 (got ${String(maxRestarts)})`);
+  if (maxRestarts !== undefined && !((Number.isInteger(maxRestarts) && maxRestarts >= 0) || maxRestarts === Infinity)) {
+    throw new RangeError(`${where}.maxRestarts must be an integer >= 0 or Infinity (got ${String(maxRestarts)})`);
   }
   if (withinMs !== undefined && !(Number.isFinite(withinMs) && withinMs > 0)) {
     throw new RangeError(`${where}.withinMs must be a positive number (got ${String(withinMs)})`);
@@ -127,7 +128,7 @@ function makeStrategy(kind: StrategyKind, options: StrategyOptions): ConfiguredS
   const stateOf = (self: ActorRef<unknown>): SupervisorState => {
     let state = states.get(self);
     if (state === undefined) {
-      state = { restarts: [], streaks: new Map() };
+      state = { restarts: [], oldest: 0, streaks: new Map() };
       states.set(self, state);
     }
     return state;
@@ -157,9 +158,16 @@ function makeStrategy(kind: StrategyKind, options: StrategyOptions): ConfiguredS
       }
       const now = clock.now();
       const state = stateOf(control.self);
-      state.restarts = state.restarts.filter((t) => now - t < withinMs);
-      if (state.restarts.length >= maxRestarts) {
-        state.restarts = [];
+      // Restart times are in order: drop the expired ones from the front (amortized O(1)).
+      const restarts = state.restarts;
+      while (state.oldest < restarts.length && now - restarts[state.oldest]! >= withinMs) state.oldest++;
+      if (state.oldest > 64 && state.oldest * 2 > restarts.length) {
+        restarts.splice(0, state.oldest);
+        state.oldest = 0;
+      }
+      if (restarts.length - state.oldest >= maxRestarts) {
+        restarts.length = 0;
+        state.oldest = 0;
         const exceeded = new RestartIntensityExceededError(control.self.path, maxRestarts, withinMs, { cause: failure.error });
         if (options.quarantine !== undefined) {
           options.quarantine.quarantine(failure.child.path, exceeded.message, failure.message);
@@ -171,7 +179,7 @@ function makeStrategy(kind: StrategyKind, options: StrategyOptions): ConfiguredS
         control.escalate(failure.child, exceeded);
         return;
       }
-      state.restarts.push(now);
+      restarts.push(now);
       const targets = affected(failure.child, control);
       if (backoff === undefined) {
         for (const target of targets) control.restart(target, failure.error);
