@@ -84,7 +84,6 @@ export interface CellHost extends AskHost {
   readonly eventStream: EventStream;
   readonly log: Logger;
   readonly system: ActorSystem;
-  processed: number;
   actorCount: number;
   /** `recipient.path` is read only if someone listens: building a path costs a string per level. */
   deadLetter(recipient: { readonly path: string }, message: unknown, reason: DeadLetterReason, error: unknown, wasAsk: boolean): void;
@@ -398,7 +397,7 @@ export class ActorCell<M> extends Mailbox<SystemMessage> implements ActorContext
       message = raw.message;
     }
     this.current = raw;
-    this.host.processed++;
+    this.host.dispatcher.handled++;
     try {
       const result = this.handler.call(this.hooks, message as M, this);
       if (result === undefined) {

@@ -46,7 +46,6 @@ export class ActorSystem implements CellHost {
   /** @internal */ readonly dispatcher: Dispatcher;
   /** @internal */ readonly eventStream = new EventStream();
   /** @internal */ readonly options: ResolvedSystemOptions;
-  /** @internal Messages handled since start. */ processed = 0;
   /** @internal Live actors, guardians included. */ actorCount = 0;
   /** Dead letters since start. */
   deadLetterCount = 0;
@@ -161,7 +160,7 @@ export class ActorSystem implements CellHost {
 
   /** Messages handled since start. */
   get processedTotal(): number {
-    return this.processed;
+    return this.dispatcher.handled;
   }
 
   /** True once `terminate()` has been called. */
@@ -212,6 +211,11 @@ export class ActorSystem implements CellHost {
     if (events.active) {
       events.publish({ type: 'dead-letter', timestamp: Date.now(), path: recipient.path, message, messageType: messageTypeOf(message), reason, error, wasAsk });
     }
+  }
+
+  /** @internal Messages handled since start (metrics). */
+  get processed(): number {
+    return this.dispatcher.handled;
   }
 
   /** @internal Walks every live cell (metrics). */
