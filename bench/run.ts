@@ -11,7 +11,9 @@
  * as production runs; `node --expose-gc --import tsx bench/run.ts` runs the sources.) Tables go to stdout,
  * progress to stderr. Scenarios: see the header of each bench/<name>.bench.ts.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { cpus } from 'node:os';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { gc, hasGc, log, now, renderScenario, settle, tables } from './harness.js';
@@ -54,9 +56,11 @@ function revision(): string {
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   let jsonPath: string | undefined;
+  let child = false;
   const names: string[] = [];
   for (let i = 0; i < args.length; i++) {
     if (args[i] === '--json') jsonPath = args[++i];
+    else if (args[i] === '--child') child = true;
     else names.push(args[i]!);
   }
   const unknown = names.filter((name) => !(name in scenarios));
@@ -73,13 +77,28 @@ async function main(): Promise<void> {
     revision: revision(),
     command: `node ${process.execArgv.join(' ')} bench/run.ts${args.length > 0 ? ' ' + args.join(' ') : ''}`,
   };
-  process.stdout.write(`actormesh benchmarks: ${machine.cpus} CPUs (${machine.cpu}), node ${machine.node}, ${machine.date}\n`);
-  process.stdout.write(`command: ${machine.command}\nrevision: ${machine.revision}\n`);
-  if (!hasGc()) process.stdout.write('warning: node was started without --expose-gc: no gc between rounds, no heap figures\n');
+  if (!child) {
+    process.stdout.write(`actormesh benchmarks: ${machine.cpus} CPUs (${machine.cpu}), node ${machine.node}, ${machine.date}\n`);
+    process.stdout.write(`command: ${machine.command}\nrevision: ${machine.revision}\n`);
+    if (!hasGc()) process.stdout.write('warning: node was started without --expose-gc: no gc between rounds, no heap figures\n');
+  }
 
   const start = now();
   const results: ScenarioResult[] = [];
-  for (const name of selected) {
+  // Several scenarios: each in a fresh process, so that none inherits another's heap (peers
+  // that cannot be torn down, a million stopped actors awaiting collection): a flood run
+  // after the others saw twice the gc pauses it sees alone.
+  const isolate = !child && selected.length > 1;
+  for (const name of isolate ? selected : []) {
+    const file = join(tmpdir(), `actormesh-bench-${process.pid}-${name}.json`);
+    spawnSync(process.execPath, [...process.execArgv, process.argv[1]!, name, '--child', '--json', file], { stdio: ['ignore', 'inherit', 'inherit'] });
+    try {
+      results.push(...(JSON.parse(readFileSync(file, 'utf8')) as { results: ScenarioResult[] }).results);
+    } catch {
+      process.stdout.write(`\n== ${name}: FAILED (no results from its process)\n`);
+    }
+  }
+  for (const name of isolate ? [] : selected) {
     const run = await scenarios[name]!();
     gc();
     await settle(10);
@@ -95,8 +114,8 @@ async function main(): Promise<void> {
   }
   const seconds = (now() - start) / 1000;
 
-  process.stdout.write(`\n== summary (${seconds.toFixed(0)} s)\n`);
-  for (const result of results) {
+  if (!child) process.stdout.write(`\n== summary (${seconds.toFixed(0)} s)\n`);
+  for (const result of child ? [] : results) {
     for (const verdict of result.verdicts) {
       const mark = verdict.met === null ? 'UNDECIDED' : verdict.met ? 'MET   ' : 'MISSED';
       process.stdout.write(`${mark}  ${result.id.padEnd(8)} ${verdict.target}: ${verdict.detail}\n`);
