@@ -1,10 +1,16 @@
 import type { ActorContext, ActorRef, ActorSystem, FunctionBehavior } from '../src/index.js';
 import { registerTreeType } from '../supervisors/config/index.js';
+import { WaveGatherer, agentWave, createAgentSim, meshSettings } from './mesh/wave.js';
+import type { AgentSim, Wave, WaveReport, WaveTimeout } from './mesh/wave.js';
+
+export { MESH_DEFAULTS, configureMesh, meshSettings, agentClassOf, expectedReplyMs, hashOf } from './mesh/wave.js';
+export type { MeshSettings, Wave, WaveReport, WaveTimeout } from './mesh/wave.js';
 
 /**
- * The MESH-30K actor types, minimal: enough for `examples/mesh-30k.yaml` to name them and
- * for tests to poke them. The real MESH protocol (heartbeats, impedance, scatter-gather,
- * quorum ...) is a later issue.
+ * The MESH-30K actor types: enough for `examples/mesh-30k.yaml` to name them, for tests to
+ * poke them, and for the wave cascade (actors/mesh/wave.ts): agents with an impedance
+ * class that simulate processing and answer a wave with a trinary ACK, coordinators that
+ * forward a wave to their children and gather their reports.
  *
  *   orchestrator, sector-coordinator, cluster-lead   coordinators (the tree builder spawns
  *                                                    their configured children)
@@ -14,6 +20,7 @@ import { registerTreeType } from '../supervisors/config/index.js';
  *   { type: 'ping', replyTo }   with { type: 'pong', from: <its path> }
  *   { type: 'fail', reason? }   by throwing (a failure for its supervisor to handle)
  *   { type: 'stop' }            by stopping itself (a normal exit)
+ *   { type: 'wave', waveId, replyTo } with one { type: 'wave-report', ... } (see wave.ts)
  * and coordinators also { type: 'status', replyTo } with their live children count.
  */
 
@@ -30,9 +37,17 @@ export interface CoordinatorStatus {
   readonly restarts: number;
 }
 
-export type AgentMsg = { readonly type: 'ping'; readonly replyTo: ActorRef<Pong> } | { readonly type: 'fail'; readonly reason?: string } | { readonly type: 'stop' };
+export type AgentMsg = { readonly type: 'ping'; readonly replyTo: ActorRef<Pong> } | { readonly type: 'fail'; readonly reason?: string } | { readonly type: 'stop' } | Wave;
 
-export type CoordinatorMsg = AgentMsg | { readonly type: 'status'; readonly replyTo: ActorRef<CoordinatorStatus> };
+export type CoordinatorMsg = AgentMsg | { readonly type: 'status'; readonly replyTo: ActorRef<CoordinatorStatus> } | WaveReport | WaveTimeout;
+
+/** Each agent's simulation, made on its first wave (an idle agent costs nothing more). */
+const sims = new WeakMap<object, AgentSim>();
+
+/** The impedance simulation of the agent `ref` (after its first wave), for inspection. */
+export function agentSimOf(ref: ActorRef<unknown>): AgentSim | undefined {
+  return sims.get(ref);
+}
 
 /** Raised by `{ type: 'fail' }`: a deliberate failure. */
 export class AgentFailure extends Error {
@@ -56,6 +71,13 @@ function agentReceive(message: AgentMsg, ctx: ActorContext<AgentMsg>): void {
     case 'stop':
       ctx.stop();
       break;
+    case 'wave': {
+      const settings = meshSettings(ctx.system);
+      let sim = sims.get(ctx.self);
+      if (sim === undefined) sims.set(ctx.self, (sim = createAgentSim(ctx.path, settings)));
+      agentWave(message, ctx as unknown as ActorContext<never>, sim, settings);
+      break;
+    }
   }
 }
 
@@ -66,12 +88,27 @@ export const agent: FunctionBehavior<AgentMsg, unknown> = function agent() {
 
 /** A coordinator of the given role (orchestrator, sector coordinator, cluster lead). */
 export function coordinator(role: string): FunctionBehavior<CoordinatorMsg, unknown> {
-  const behavior: FunctionBehavior<CoordinatorMsg, unknown> = (ctx) => (message) => {
-    if (message.type === 'status') {
-      message.replyTo.tell({ type: 'status', path: ctx.path, role, children: ctx.children.length, restarts: ctx.restartCount });
-      return;
-    }
-    agentReceive(message, ctx as ActorContext<AgentMsg>);
+  const behavior: FunctionBehavior<CoordinatorMsg, unknown> = (ctx) => {
+    const gatherer = new WaveGatherer(role);
+    const c = ctx as ActorContext<unknown>;
+    return (message) => {
+      switch (message.type) {
+        case 'status':
+          message.replyTo.tell({ type: 'status', path: ctx.path, role, children: ctx.children.length, restarts: ctx.restartCount });
+          return;
+        case 'wave':
+          gatherer.start(message, c);
+          return;
+        case 'wave-report':
+          gatherer.report(message, c);
+          return;
+        case 'wave-timeout':
+          gatherer.timeout(message, c);
+          return;
+        default:
+          agentReceive(message, ctx as ActorContext<AgentMsg>);
+      }
+    };
   };
   Object.defineProperty(behavior, 'name', { value: role });
   return behavior;

@@ -3,6 +3,10 @@
  * The `actormesh` command line.
  *
  *   actormesh validate FILE [--json]   checks a supervision tree file (YAML or JSON)
+ *   actormesh run FILE [--duration MS] [--seed N] [--chaos-rate R] [--json] [--quiet]
+ *                                      the main job: validates and spawns the tree, runs the
+ *                                      MESH-30K scenario (wave cascade, scatter-gather, chaos,
+ *                                      heal) and prints a status box and the KPI table
  *
  * `validate` prints `ok: N actors in tree` and exits 0, or prints every problem, one per
  * line as `file:line:column path: message`, and exits 1 (also when the file cannot be
@@ -14,9 +18,13 @@
  */
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { Command } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
+import cliProgress from 'cli-progress';
 import { ActorSystem } from '../index.js';
 import { registerMeshTypes } from '../../actors/mesh-types.js';
+import { runScenario } from '../../actors/mesh/scenario.js';
+import type { RunSummary } from '../../actors/mesh/scenario.js';
+import { formatKpiReport } from '../../actors/protocol/index.js';
 import { TreeConfigError, analyzeTree, formatProblem, loadTreeFile, treeTypeNames } from '../../supervisors/config/index.js';
 import type { TreeProblem } from '../../supervisors/config/index.js';
 
@@ -62,6 +70,153 @@ export async function validateFile(file: string): Promise<ValidationReport> {
   }
 }
 
+/** `--duration`: milliseconds, as `1500`, `1500ms` or `1.5s`. */
+export function parseDuration(value: string): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s)?\s*$/.exec(value);
+  if (m === null) throw new InvalidArgumentError(`expected a duration such as 2000, 2000ms or 2s (got '${value}')`);
+  const ms = Number(m[1]) * (m[2] === 's' ? 1000 : 1);
+  if (!Number.isFinite(ms) || ms > 3_600_000) throw new InvalidArgumentError(`expected a duration of at most 1h (got '${value}')`);
+  return Math.round(ms);
+}
+
+function parseSeed(value: string): number {
+  if (!/^-?\d+$/.test(value.trim()) || !Number.isSafeInteger(Number(value))) throw new InvalidArgumentError(`expected an integer (got '${value}')`);
+  return Number(value);
+}
+
+function parseRate(value: string): number {
+  const rate = Number(value);
+  if (value.trim() === '' || !(rate >= 0 && rate <= 1)) throw new InvalidArgumentError(`expected a fraction of agents per second in [0, 1] (got '${value}')`);
+  return rate;
+}
+
+function parseSpeedup(value: string): number {
+  const speedup = Number(value);
+  if (value.trim() === '' || !(speedup > 0) || !Number.isFinite(speedup)) throw new InvalidArgumentError(`expected a number > 0 (got '${value}')`);
+  return speedup;
+}
+
+export interface RunOptions {
+  readonly duration: number;
+  readonly seed: number;
+  readonly chaosRate: number;
+  readonly speedup: number;
+  readonly json?: boolean;
+  readonly quiet?: boolean;
+}
+
+const fmtInt = (n: number): string => n.toLocaleString('en-US');
+const pct = (r: number): string => `${(r * 100).toFixed(1)}%`;
+
+/** The status box of MESH-30K 7.1, for a finished run. */
+export function formatStatusBox(summary: RunSummary): string {
+  const s = summary.status;
+  const wave = summary.wave;
+  const p95 = wave.levels['orchestrator']?.p95Ms;
+  const lines = [
+    'MESH-30K STATUS',
+    null,
+    `Agents: ${fmtInt(s.agentsActive)} / ${fmtInt(s.agentsTotal)} active (${pct(s.activeRate)})`,
+    `Sectors: ${s.sectorsHealthy}/${s.sectorsTotal} healthy`,
+    `Median Impedance: ${s.medianImpedanceMs === null ? '-' : `${fmtInt(s.medianImpedanceMs)}ms`} (simulated)`,
+    `Conflicts (this run): ${fmtInt(s.conflicts)}`,
+    `Mode: ${s.mode}`,
+    `Breakers open: ${s.breakersOpen.cluster} cluster, ${s.breakersOpen.sector} sector, global ${s.breakersOpen.global ? 'OPEN' : 'closed'}`,
+    `First cascade: ${fmtInt(wave.reached)} acks in ${p95 === undefined || p95 === null ? '-' : `${Math.round(p95)}ms`}`,
+  ];
+  const width = Math.max(...lines.map((l) => (l === null ? 0 : l.length)));
+  const out = [`┌${'─'.repeat(width + 2)}┐`];
+  for (const l of lines) out.push(l === null ? `├${'─'.repeat(width + 2)}┤` : `│ ${l.padEnd(width)} │`);
+  out.push(`└${'─'.repeat(width + 2)}┘`);
+  return out.join('\n');
+}
+
+/** Plain-text lines about the run's phases (wave, scatter-gather, chaos, heal). */
+function formatRunLines(summary: RunSummary): string[] {
+  const w = summary.wave;
+  const sg = summary.scatterGather;
+  const lv = (role: string) => {
+    const l = w.levels[role];
+    return l === undefined ? '-' : `p50 ${l.p50Ms ?? '-'} ms, p95 ${l.p95Ms ?? '-'} ms`;
+  };
+  return [
+    `spawned ${fmtInt(summary.actors)} actors (${fmtInt(summary.sectors)} sectors, ${fmtInt(summary.clusters)} clusters, ${fmtInt(summary.agents)} agents) in ${summary.spawnMs} ms`,
+    `registration: ${fmtInt(summary.registration.agents)} agents set up their impedance simulation in ${summary.registration.ms} ms`,
+    `wave ${w.waveId}: ${fmtInt(w.reached)} agents acked (ready ${fmtInt(w.counts.ready)}, conflict ${fmtInt(w.counts.conflict)}, missing ${fmtInt(w.missing)}), quorum ${w.quorum}, ${w.totalMs} ms`,
+    `  agent replies ${lv('agent')}; cluster leads ${lv('cluster-lead')}; sectors ${lv('sector-coordinator')}`,
+    `scatter-gather over ${sg.sent} agents: ${sg.status}, response rate ${pct(sg.responseRate)} (in window ${sg.inWindow}, early ${sg.early}, late ${sg.late}, missing ${sg.missing}; window +-${sg.halfWidthMs.toFixed(1)} ms)${sg.recommendation === null ? '' : `, ${sg.recommendation}`}`,
+    `chaos: ${summary.chaos.failuresInjected} agent failures over ${summary.chaos.durationMs} ms (${summary.chaos.waves} waves, lowest active rate ${pct(summary.chaos.minActiveRate)}); ${summary.restarts} restarts`,
+    `heal: ${summary.heal.healed ? 'every agent answers again' : 'NOT healed'} after ${summary.heal.ms} ms (${summary.heal.waves} waves)`,
+  ];
+}
+
+/** `actormesh run`: resolves to the exit code. */
+export async function runFile(file: string, options: RunOptions, output: Output): Promise<number> {
+  const report = await validateFile(file);
+  if (!report.ok) {
+    if (report.error !== undefined) output.err(`error: ${report.error}`);
+    else {
+      for (const problem of report.problems) output.err(formatProblem(problem));
+      output.err(`${report.problems.length} problem${report.problems.length === 1 ? '' : 's'} in ${file}`);
+    }
+    return 1;
+  }
+  const total = report.actors!;
+  const log = (line: string) => {
+    if (options.quiet !== true) output.err(line);
+  };
+  const useBar = options.quiet !== true && options.json !== true && process.stderr.isTTY === true && output === processOutput;
+  const bar = useBar ? new cliProgress.SingleBar({ stream: process.stderr, format: 'spawning [{bar}] {percentage}% | {value}/{total} actors', hideCursor: true, clearOnComplete: true }, cliProgress.Presets.shades_classic) : undefined;
+  let nextTenth = 1;
+  const onProgress = (started: number) => {
+    if (bar !== undefined) {
+      bar.update(Math.min(started, total));
+      return;
+    }
+    while (nextTenth <= 10 && started >= (total * nextTenth) / 10) {
+      log(`spawning: ${nextTenth * 10}% (${fmtInt(Math.min(started, total))}/${fmtInt(total)} actors)`);
+      nextTenth++;
+    }
+  };
+  const system = ActorSystem.create({ name: 'actormesh-run', logLevel: 'silent' });
+  try {
+    registerMeshTypes(system);
+    bar?.start(total, 0);
+    let summary: RunSummary;
+    try {
+      summary = await runScenario(system, file, {
+        durationMs: options.duration,
+        seed: options.seed,
+        chaosRate: options.chaosRate,
+        mesh: { speedup: options.speedup },
+        onProgress: (n) => {
+          onProgress(n);
+          if (n >= total) bar?.stop();
+        },
+        onPhase: (phase) => {
+          if (phase !== 'spawn') {
+            bar?.stop();
+            log(`phase: ${phase}`);
+          }
+        },
+      });
+    } finally {
+      bar?.stop();
+    }
+    if (options.json === true) {
+      output.out(JSON.stringify({ file, ...summary }));
+      return 0;
+    }
+    if (options.quiet !== true) for (const line of formatRunLines(summary)) output.err(line);
+    output.out(formatStatusBox(summary));
+    output.out('');
+    output.out(formatKpiReport(summary.kpis));
+    return 0;
+  } finally {
+    await system.terminate();
+  }
+}
+
 /** Runs the command line; resolves to the exit code. */
 export async function main(argv: readonly string[] = process.argv, output: Output = processOutput): Promise<number> {
   let exitCode = 0;
@@ -88,6 +243,19 @@ export async function main(argv: readonly string[] = process.argv, output: Outpu
         for (const problem of report.problems) output.out(formatProblem(problem));
         output.out(`${report.problems.length} problem${report.problems.length === 1 ? '' : 's'} in ${file}`);
       }
+    });
+  program
+    .command('run')
+    .description('the main job: spawn the tree, run the MESH-30K scenario (wave cascade, scatter-gather, chaos, heal), print status and KPIs')
+    .argument('<file>', 'the tree file')
+    .option('--duration <ms>', 'length of the chaos phase (1500, 1500ms, 1.5s)', parseDuration, 2000)
+    .option('--seed <n>', 'seed of impedance classes, processing draws, conflicts and chaos', parseSeed, 1)
+    .option('--chaos-rate <r>', 'fraction of agents told to fail per second of chaos, 0..1 (0: no chaos)', parseRate, 0.001)
+    .option('--speedup <x>', 'simulation speedup of the impedance model', parseSpeedup, 1000)
+    .option('--json', 'print exactly one JSON summary on stdout (everything else on stderr)')
+    .option('--quiet', 'no progress or phase lines')
+    .action(async (file: string, options: RunOptions) => {
+      exitCode = await runFile(file, options, output);
     });
   try {
     await program.parseAsync([...argv]);

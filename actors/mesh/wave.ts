@@ -1,0 +1,244 @@
+import type { ActorContext, ActorRef, ActorSystem } from '../../src/index.js';
+import { DEFAULT_CLASS_PROFILES, IMPEDANCE_CLASSES, ImpedanceProfiler, ProcessingModel } from '../impedance/index.js';
+import type { ImpedanceClass } from '../impedance/index.js';
+import { CONFLICT, READY, TRANSIT } from '../protocol/index.js';
+import type { Trinary, TrinaryCounts } from '../protocol/index.js';
+
+/**
+ * The MESH-30K wave cascade (parts 3.2, 3.3, 1.4) as messages between the mesh actors.
+ *
+ *   orchestrator --wave--> sector coordinators --wave--> cluster leads --wave--> agents
+ *   orchestrator <-report- sector coordinators <-report- cluster leads <-report- agents
+ *
+ * Every level answers a `wave` with one `wave-report`: an agent with its own trinary ACK
+ * (+1 READY, or -1 CONFLICT with the seeded probability `conflictRate`) after a simulated
+ * delay drawn by a ProcessingModel for its impedance class (divided by `speedup` and capped
+ * at `maxReplyMs`); a coordinator after every child answered or its arrival window closed
+ * (`gatherTimeoutMs`), with its children's counts summed and its own gather time added to
+ * `latencies` under its role. Children that did not answer in time are `missing`.
+ *
+ * Settings are per system (configureMesh); types registered by registerMeshTypes read them
+ * when they receive their first wave.
+ */
+
+/** Per-system settings of the simulated mesh. */
+export interface MeshSettings {
+  /** Seed of class assignment, processing draws and conflicts (an integer). */
+  readonly seed: number;
+  /** ProcessingModel speedup: 1000 makes a drawn second one wall-clock millisecond. */
+  readonly speedup: number;
+  /** Probability that an agent answers a wave with CONFLICT (-1). */
+  readonly conflictRate: number;
+  /** Cap of an agent's simulated reply delay, wall-clock ms (F_HUMAN latencies reach hours). */
+  readonly maxReplyMs: number;
+  /** How long a coordinator waits for its children's reports, wall-clock ms. */
+  readonly gatherTimeoutMs: number;
+}
+
+export const MESH_DEFAULTS: MeshSettings = Object.freeze({ seed: 0, speedup: 1000, conflictRate: 0.001, maxReplyMs: 200, gatherTimeoutMs: 2000 });
+
+const settingsBySystem = new WeakMap<ActorSystem, MeshSettings>();
+
+/** Sets the mesh settings of `system` (missing fields keep the defaults). */
+export function configureMesh(system: ActorSystem, settings: Partial<MeshSettings>): MeshSettings {
+  const resolved = { ...MESH_DEFAULTS, ...settings };
+  if (!Number.isSafeInteger(resolved.seed)) throw new RangeError(`mesh seed must be a safe integer (got ${String(resolved.seed)})`);
+  if (!(resolved.speedup > 0)) throw new RangeError(`mesh speedup must be > 0 (got ${resolved.speedup})`);
+  if (!(resolved.conflictRate >= 0 && resolved.conflictRate <= 1)) throw new RangeError(`mesh conflictRate must be in [0, 1] (got ${resolved.conflictRate})`);
+  if (!(resolved.maxReplyMs >= 0)) throw new RangeError(`mesh maxReplyMs must be >= 0 (got ${resolved.maxReplyMs})`);
+  if (!(resolved.gatherTimeoutMs > 0)) throw new RangeError(`mesh gatherTimeoutMs must be > 0 (got ${resolved.gatherTimeoutMs})`);
+  settingsBySystem.set(system, Object.freeze(resolved));
+  return resolved;
+}
+
+export function meshSettings(system: ActorSystem): MeshSettings {
+  return settingsBySystem.get(system) ?? MESH_DEFAULTS;
+}
+
+/** Asks a level to run wave `waveId` below it and answer `replyTo` with one report. */
+export interface Wave {
+  readonly type: 'wave';
+  readonly waveId: number;
+  readonly replyTo: ActorRef<WaveReport>;
+  /**
+   * A registration wave: agents set up their impedance simulation (class, model, profiler)
+   * and answer READY at once, drawing nothing. Run once after spawning so that the first
+   * measured cascade does not pay 30,000 set-ups.
+   */
+  readonly register?: boolean;
+}
+
+/** The answer to a Wave: trinary counts of the agents below `from`, and gather times per role. */
+export interface WaveReport {
+  readonly type: 'wave-report';
+  readonly waveId: number;
+  /** Path of the reporting actor. */
+  readonly from: string;
+  /** Agents that answered, by state (an agent's own report has exactly one 1). */
+  readonly counts: TrinaryCounts;
+  /** Children (at any depth below) that did not report inside their parent's arrival window (0 for an agent). */
+  readonly missing: number;
+  /** Wall-clock ms per role: an agent's simulated reply delays, each coordinator's gather time. */
+  readonly latencies: Readonly<Record<string, readonly number[]>>;
+  /** An agent's impedance class (agents only). */
+  readonly cls?: ImpedanceClass;
+}
+
+/** The coordinator's own timer message: the arrival window of `waveId` closed. */
+export interface WaveTimeout {
+  readonly type: 'wave-timeout';
+  readonly waveId: number;
+}
+
+/** FNV-1a of `text` mixed with `seed`: a 32-bit unsigned hash. */
+export function hashOf(text: string, seed: number): number {
+  let h = (0x811c9dc5 ^ (seed | 0)) >>> 0;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b) >>> 0;
+  h ^= h >>> 13;
+  return h >>> 0;
+}
+
+const ALLOCATION_TOTAL = IMPEDANCE_CLASSES.reduce((sum, cls) => sum + DEFAULT_CLASS_PROFILES[cls].countAllocation, 0);
+
+/**
+ * The impedance class of the agent at `path`, from the seed and the document's allocation
+ * (2.2: 10,000 A_EDGE, 8,000 B_SERVERLESS, 5,000 C_PERSISTENT, 2,000 D_GPU, 3,000 E_LOCAL,
+ * 2,000 F_HUMAN of 30,000): the same path and seed always give the same class.
+ */
+export function agentClassOf(path: string, seed: number): ImpedanceClass {
+  let point = (hashOf(path, seed) / 0x1_0000_0000) * ALLOCATION_TOTAL;
+  for (const cls of IMPEDANCE_CLASSES) {
+    point -= DEFAULT_CLASS_PROFILES[cls].countAllocation;
+    if (point < 0) return cls;
+  }
+  return 'F_HUMAN';
+}
+
+/** A prediction of an agent's reply delay (wall-clock ms): the class's typical figures, scaled and capped. */
+export function expectedReplyMs(cls: ImpedanceClass, settings: MeshSettings): number {
+  const p = DEFAULT_CLASS_PROFILES[cls];
+  const latency = Math.sqrt(p.latencyMs.min * p.latencyMs.max);
+  return Math.min(settings.maxReplyMs, (latency + p.processingMs.base) / settings.speedup);
+}
+
+/** What a simulated agent keeps once it has received a wave. */
+export interface AgentSim {
+  readonly cls: ImpedanceClass;
+  readonly model: ProcessingModel;
+  readonly profiler: ImpedanceProfiler;
+}
+
+function segments(path: string): { agentId: string; clusterId: string; sectorId: string } {
+  const parts = path.split('/');
+  const n = parts.length;
+  return { agentId: parts[n - 1] || path, clusterId: parts[n - 2] || 'cluster', sectorId: parts[n - 3] || 'sector' };
+}
+
+export function createAgentSim(path: string, settings: MeshSettings): AgentSim {
+  const cls = agentClassOf(path, settings.seed);
+  const model = new ProcessingModel({ seed: hashOf(path, settings.seed ^ 0x5eed), speedup: settings.speedup });
+  const profiler = new ImpedanceProfiler({ ...segments(path), declaredClass: cls, capabilities: [] }, { capacity: 16 });
+  return { cls, model, profiler };
+}
+
+/** An agent's answer to a wave: draws its delay, records the sample, and replies after the delay. */
+export function agentWave(message: Wave, ctx: ActorContext<never>, sim: AgentSim, settings: MeshSettings): void {
+  if (message.register === true) {
+    message.replyTo.tell({ type: 'wave-report', waveId: message.waveId, from: ctx.path, counts: { ready: 1, transit: 0, conflict: 0 }, missing: 0, latencies: { agent: [0] }, cls: sim.cls });
+    return;
+  }
+  const draw = sim.model.draw(sim.cls);
+  const delay = Math.min(settings.maxReplyMs, draw.latencyMs + draw.processingMs);
+  // The conflict draw comes from the same seeded generator: reproducible per agent and wave.
+  const state: Trinary = sim.model.succeeds(settings.conflictRate) ? CONFLICT : READY;
+  sim.profiler.record({ latencyMs: draw.latencyMs, processingMs: draw.processingMs, at: Date.now(), ok: state === READY });
+  const report: WaveReport = {
+    type: 'wave-report',
+    waveId: message.waveId,
+    from: ctx.path,
+    counts: { ready: state === READY ? 1 : 0, transit: 0, conflict: state === CONFLICT ? 1 : 0 },
+    missing: 0,
+    latencies: { agent: [delay] },
+    cls: sim.cls,
+  };
+  if (delay < 1) message.replyTo.tell(report);
+  else setTimeout(() => message.replyTo.tell(report), delay);
+}
+
+/** One wave a coordinator is gathering. */
+interface Gathering {
+  readonly replyTo: ActorRef<WaveReport>;
+  readonly startedAt: number;
+  readonly expected: number;
+  received: number;
+  ready: number;
+  transit: number;
+  conflict: number;
+  /** Children missing further down, as their own reports said. */
+  missingBelow: number;
+  readonly latencies: Map<string, number[]>;
+}
+
+/** A coordinator's wave state: forwards waves, gathers reports, answers upward. */
+export class WaveGatherer {
+  private readonly waves = new Map<number, Gathering>();
+
+  constructor(private readonly role: string) {}
+
+  /** Starts gathering `wave` from every live child; answers at once when there is none. */
+  start(wave: Wave, ctx: ActorContext<unknown>): void {
+    const settings = meshSettings(ctx.system);
+    const children = ctx.children;
+    const g: Gathering = { replyTo: wave.replyTo, startedAt: performance.now(), expected: children.length, received: 0, ready: 0, transit: 0, conflict: 0, missingBelow: 0, latencies: new Map() };
+    this.waves.set(wave.waveId, g);
+    const forward: Wave = { type: 'wave', waveId: wave.waveId, replyTo: ctx.self as ActorRef<WaveReport>, ...(wave.register === true ? { register: true } : {}) };
+    for (const child of children) (child as ActorRef<Wave>).tell(forward);
+    if (g.expected === 0) this.finish(wave.waveId, ctx);
+    else ctx.timers.startSingleTimer(`wave-${wave.waveId}`, { type: 'wave-timeout', waveId: wave.waveId } satisfies WaveTimeout, settings.gatherTimeoutMs);
+  }
+
+  /** Adds a child's report; answers upward when every child has reported. */
+  report(report: WaveReport, ctx: ActorContext<unknown>): void {
+    const g = this.waves.get(report.waveId);
+    if (g === undefined) return; // late: the window closed, the child was counted missing
+    g.received++;
+    g.ready += report.counts.ready;
+    g.transit += report.counts.transit;
+    g.conflict += report.counts.conflict;
+    g.missingBelow += report.missing;
+    for (const [role, values] of Object.entries(report.latencies)) {
+      const into = g.latencies.get(role);
+      if (into === undefined) g.latencies.set(role, [...values]);
+      else for (const v of values) into.push(v);
+    }
+    if (g.received >= g.expected) this.finish(report.waveId, ctx);
+  }
+
+  /** The arrival window closed: answers with what arrived. */
+  timeout(message: WaveTimeout, ctx: ActorContext<unknown>): void {
+    if (this.waves.has(message.waveId)) this.finish(message.waveId, ctx);
+  }
+
+  private finish(waveId: number, ctx: ActorContext<unknown>): void {
+    const g = this.waves.get(waveId)!;
+    this.waves.delete(waveId);
+    ctx.timers.cancel(`wave-${waveId}`);
+    const latencies: Record<string, number[]> = Object.fromEntries(g.latencies);
+    (latencies[this.role] ??= []).push(performance.now() - g.startedAt);
+    g.replyTo.tell({
+      type: 'wave-report',
+      waveId,
+      from: ctx.path,
+      counts: { ready: g.ready, transit: g.transit, conflict: g.conflict },
+      missing: g.expected - g.received + g.missingBelow,
+      latencies,
+    });
+  }
+}
+
+export { READY, TRANSIT, CONFLICT };
