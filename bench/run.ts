@@ -28,6 +28,7 @@ const scenarios: Record<string, () => Promise<Scenario>> = {
   flood: async () => (await import('./flood.bench.js')).runFlood,
   restart: async () => (await import('./restart.bench.js')).runRestart,
   tree: async () => (await import('./tree.bench.js')).runTree,
+  mesh: async () => (await import('./mesh.bench.js')).runMesh,
 };
 
 function cpuModel(): string {
