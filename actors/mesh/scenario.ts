@@ -1,14 +1,14 @@
 import { uniformInt } from 'pure-rand/distribution/uniformInt';
 import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
 import type { ActorRef, ActorSystem } from '../../src/index.js';
-import { degradationMode } from '../../supervisors/degradation.js';
-import type { DegradationMode } from '../../supervisors/degradation.js';
 import { spawnTree } from '../../supervisors/config/index.js';
 import type { TreeConfig, TreeHandle } from '../../supervisors/config/index.js';
 import { KpiAccumulator, arrivalWindow, classifyArrival, evaluateGather, gatherTargetTime, percentile, trinaryQuorum } from '../protocol/index.js';
 import type { GatherResponse, KpiRow, TrinaryCounts } from '../protocol/index.js';
 import { agentClassOf, configureMesh, expectedReplyMs } from './wave.js';
 import type { MeshSettings, WaveReport } from './wave.js';
+import { meshStatus } from './status.js';
+import type { MeshStatus } from './status.js';
 
 /**
  * The main job's scenario (issue 4): spawn a mesh tree, run a wave cascade to every agent,
@@ -78,17 +78,7 @@ export interface RunSummary {
   };
   readonly chaos: { readonly rate: number; readonly durationMs: number; readonly failuresInjected: number; readonly waves: number; readonly minActiveRate: number };
   readonly heal: { readonly healed: boolean; readonly ms: number; readonly waves: number; readonly final: WaveSummary };
-  readonly status: {
-    readonly agentsActive: number;
-    readonly agentsTotal: number;
-    readonly activeRate: number;
-    readonly sectorsHealthy: number;
-    readonly sectorsTotal: number;
-    readonly medianImpedanceMs: number | null;
-    readonly conflicts: number;
-    readonly mode: DegradationMode;
-    readonly breakersOpen: { readonly cluster: number; readonly sector: number; readonly global: boolean };
-  };
+  readonly status: MeshStatus;
   readonly restarts: number;
   readonly kpis: readonly KpiRow[];
 }
@@ -260,10 +250,6 @@ export async function runScenario(system: ActorSystem, config: TreeConfig | stri
   kpis.recordAvailability({ durationMs: restoredAt - lastSample, activeRate: agentsTotal === 0 ? 1 : final.reached / agentsTotal });
   sub.unsubscribe();
 
-  const activeRate = agentsTotal === 0 ? 1 : final.reached / agentsTotal;
-  const breakers = tree.breakers;
-  const openSectors = breakers?.openCount('sector') ?? 0;
-  const medianDelay = percentile(agentDelays, 0.5);
   return {
     seed: settings.seed,
     speedup: settings.speedup,
@@ -289,18 +275,7 @@ export async function runScenario(system: ActorSystem, config: TreeConfig | stri
     },
     chaos: { rate: options.chaosRate, durationMs: options.durationMs, failuresInjected, waves: chaosWaves, minActiveRate },
     heal: { healed, ms: Math.round(restoredAt - healStart), waves: healWaves, final },
-    status: {
-      agentsActive: final.reached,
-      agentsTotal,
-      activeRate,
-      sectorsHealthy: sectors.length - openSectors,
-      sectorsTotal: sectors.length,
-      // Simulated ms: the first cascade's median agent reply delay (wall clock) times the speedup.
-      medianImpedanceMs: medianDelay === null ? null : Math.round(medianDelay * settings.speedup),
-      conflicts: conflictsSeen,
-      mode: degradationMode(Math.min(1, Math.max(0, activeRate))),
-      breakersOpen: { cluster: breakers?.openCount('cluster') ?? 0, sector: openSectors, global: breakers !== undefined && breakers.global.state === 'open' },
-    },
+    status: meshStatus({ agentsActive: final.reached, agentsTotal, sectorsTotal: sectors.length, agentDelaysMs: agentDelays, speedup: settings.speedup, conflicts: conflictsSeen, breakers: tree.breakers }),
     restarts,
     kpis: kpis.report(),
   };

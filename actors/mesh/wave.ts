@@ -66,6 +66,8 @@ export interface Wave {
    * measured cascade does not pay 30,000 set-ups.
    */
   readonly register?: boolean;
+  /** What is broadcast (the console's `broadcast`): carried down to every agent unchanged. */
+  readonly message?: string;
 }
 
 /** The answer to a Wave: trinary counts of the agents below `from`, and gather times per role. */
@@ -82,6 +84,8 @@ export interface WaveReport {
   readonly latencies: Readonly<Record<string, readonly number[]>>;
   /** An agent's impedance class (agents only). */
   readonly cls?: ImpedanceClass;
+  /** Frozen coordinators (at any depth) that refused the wave; absent when none did. */
+  readonly frozen?: readonly string[];
 }
 
 /** The coordinator's own timer message: the arrival window of `waveId` closed. */
@@ -182,6 +186,7 @@ interface Gathering {
   /** Children missing further down, as their own reports said. */
   missingBelow: number;
   readonly latencies: Map<string, number[]>;
+  readonly frozen: string[];
 }
 
 /** A coordinator's wave state: forwards waves, gathers reports, answers upward. */
@@ -194,9 +199,9 @@ export class WaveGatherer {
   start(wave: Wave, ctx: ActorContext<unknown>): void {
     const settings = meshSettings(ctx.system);
     const children = ctx.children;
-    const g: Gathering = { replyTo: wave.replyTo, startedAt: performance.now(), expected: children.length, received: 0, ready: 0, transit: 0, conflict: 0, missingBelow: 0, latencies: new Map() };
+    const g: Gathering = { replyTo: wave.replyTo, startedAt: performance.now(), expected: children.length, received: 0, ready: 0, transit: 0, conflict: 0, missingBelow: 0, latencies: new Map(), frozen: [] };
     this.waves.set(wave.waveId, g);
-    const forward: Wave = { type: 'wave', waveId: wave.waveId, replyTo: ctx.self as ActorRef<WaveReport>, ...(wave.register === true ? { register: true } : {}) };
+    const forward: Wave = { type: 'wave', waveId: wave.waveId, replyTo: ctx.self as ActorRef<WaveReport>, ...(wave.register === true ? { register: true } : {}), ...(wave.message !== undefined ? { message: wave.message } : {}) };
     for (const child of children) (child as ActorRef<Wave>).tell(forward);
     if (g.expected === 0) this.finish(wave.waveId, ctx);
     else ctx.timers.startSingleTimer(`wave-${wave.waveId}`, { type: 'wave-timeout', waveId: wave.waveId } satisfies WaveTimeout, settings.gatherTimeoutMs);
@@ -211,6 +216,7 @@ export class WaveGatherer {
     g.transit += report.counts.transit;
     g.conflict += report.counts.conflict;
     g.missingBelow += report.missing;
+    if (report.frozen !== undefined) g.frozen.push(...report.frozen);
     for (const [role, values] of Object.entries(report.latencies)) {
       const into = g.latencies.get(role);
       if (into === undefined) g.latencies.set(role, [...values]);
@@ -237,6 +243,7 @@ export class WaveGatherer {
       counts: { ready: g.ready, transit: g.transit, conflict: g.conflict },
       missing: g.expected - g.received + g.missingBelow,
       latencies,
+      ...(g.frozen.length > 0 ? { frozen: g.frozen } : {}),
     });
   }
 }
