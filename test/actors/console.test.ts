@@ -1,41 +1,25 @@
 import assert from 'node:assert/strict';
 import type { ActorSystem } from '../../src/index.js';
-import { agentClassOf, agentSimOf, configureMesh, registerMeshTypes } from '../../actors/mesh-types.js';
+import { agentClassOf, agentSimOf } from '../../actors/mesh-types.js';
 import type { MeshSettings } from '../../actors/mesh-types.js';
 import { MeshConsole, MeshRefusedError } from '../../actors/mesh/console.js';
 import type { ImpedanceClass } from '../../actors/impedance/index.js';
 import { spawnTree } from '../../supervisors/config/index.js';
-import type { TreeConfig, TreeHandle } from '../../supervisors/config/index.js';
+import type { TreeHandle } from '../../supervisors/config/index.js';
 import { QuarantineStore } from '../../supervisors/quarantine.js';
-import { eventually, quietSystem, recordEvents, terminateAll } from '../support/helpers.js';
+import { eventually, recordEvents, terminateAll } from '../support/helpers.js';
+import { meshSystem, smallMeshConfig } from '../support/mesh.js';
 
 afterEach(terminateAll);
 
-/** 1 orchestrator, 2 sectors (breakers) x 2 clusters (breakers) x 3 agents: 12 agents. */
-const SMALL: TreeConfig = {
-  root: {
-    type: 'orchestrator',
-    name: 'orchestrator',
-    children: [
-      {
-        type: 'sector-coordinator',
-        name: 'sector-{i}',
-        replicas: 2,
-        breaker: { maxFailures: 50 },
-        children: [{ type: 'cluster-lead', name: 'cluster-{i}', replicas: 2, breaker: { maxFailures: 20 }, children: [{ type: 'agent', name: 'agent-{i}', replicas: 3, restart: 'transient' }] }],
-      },
-    ],
-  },
-} as TreeConfig;
+const SMALL = smallMeshConfig({ breakers: true });
 
 const S0 = '/user/orchestrator/sector-0';
 const S1 = '/user/orchestrator/sector-1';
 const agentPath = (s: number, c: number, a: number) => `/user/orchestrator/sector-${s}/cluster-${c}/agent-${a}`;
 
 function mesh(settings: Partial<MeshSettings> = {}): { system: ActorSystem; tree: TreeHandle; console: MeshConsole } {
-  const system = quietSystem();
-  registerMeshTypes(system);
-  configureMesh(system, { speedup: 1000, maxReplyMs: 5, gatherTimeoutMs: 200, conflictRate: 0, ...settings });
+  const system = meshSystem({ speedup: 1000, maxReplyMs: 5, gatherTimeoutMs: 200, conflictRate: 0, ...settings });
   const tree = spawnTree(system, SMALL);
   return { system, tree, console: new MeshConsole(system, tree, { timeoutMs: 1500 }) };
 }

@@ -1,42 +1,23 @@
 import assert from 'node:assert/strict';
 import type { ActorRef, ActorSystem } from '../../src/index.js';
-import { agentClassOf, agentSimOf, configureMesh, registerMeshTypes } from '../../actors/mesh-types.js';
+import { agentClassOf, agentSimOf, configureMesh } from '../../actors/mesh-types.js';
 import type { MeshSettings, Pong, WaveReport } from '../../actors/mesh-types.js';
 import { DEFAULT_CLASS_PROFILES, IMPEDANCE_CLASSES } from '../../actors/impedance/index.js';
 import { spawnTree } from '../../supervisors/config/index.js';
-import type { TreeConfig } from '../../supervisors/config/index.js';
-import { quietSystem, terminateAll } from '../support/helpers.js';
+import { terminateAll } from '../support/helpers.js';
+import { meshSystem, smallMeshConfig } from '../support/mesh.js';
 
 afterEach(terminateAll);
 
-/** 1 orchestrator, 2 sectors x 2 clusters x 3 agents: 12 agents, 19 actors. */
-const SMALL: TreeConfig = {
-  root: {
-    type: 'orchestrator',
-    name: 'orchestrator',
-    children: [
-      {
-        type: 'sector-coordinator',
-        name: 'sector-{i}',
-        replicas: 2,
-        children: [{ type: 'cluster-lead', name: 'cluster-{i}', replicas: 2, children: [{ type: 'agent', name: 'agent-{i}', replicas: 3, restart: 'transient' }] }],
-      },
-    ],
-  },
-} as TreeConfig;
+const SMALL = smallMeshConfig();
 
-function meshSystem(settings: Partial<MeshSettings> = {}): ActorSystem {
-  const system = quietSystem();
-  registerMeshTypes(system);
-  configureMesh(system, { speedup: 1000, maxReplyMs: 20, gatherTimeoutMs: 1000, ...settings });
-  return system;
-}
+const testMesh = (settings: Partial<MeshSettings> = {}): ActorSystem => meshSystem({ speedup: 1000, maxReplyMs: 20, gatherTimeoutMs: 1000, ...settings });
 
 const wave = (ref: ActorRef<any>, waveId: number, timeoutMs = 3000): Promise<WaveReport> => ref.ask<WaveReport>((replyTo) => ({ type: 'wave', waveId, replyTo }), { timeoutMs });
 
 describe('actors/mesh: the wave cascade', () => {
   it('reaches every agent and gathers every ACK at the orchestrator, with per-level latencies', async () => {
-    const system = meshSystem({ conflictRate: 0 });
+    const system = testMesh({ conflictRate: 0 });
     const tree = spawnTree(system, SMALL);
     assert.equal(tree.actors, 19);
     const report = await wave(tree.root, 1);
@@ -65,7 +46,7 @@ describe('actors/mesh: the wave cascade', () => {
   });
 
   it('counts CONFLICT acks (conflictRate 1) and a cluster lead answers for its agents only', async () => {
-    const system = meshSystem({ conflictRate: 1 });
+    const system = testMesh({ conflictRate: 1 });
     spawnTree(system, SMALL);
     const lead = system.lookup('/user/orchestrator/sector-1/cluster-0')!;
     const report = await wave(lead, 7);
@@ -75,7 +56,7 @@ describe('actors/mesh: the wave cascade', () => {
 
   it('closes the arrival window and counts the agents that did not answer in it as missing', async () => {
     // Real time (speedup 1): every agent needs >= 15 ms to answer; the window closes after 5 ms.
-    const system = meshSystem({ conflictRate: 0, speedup: 1, maxReplyMs: 300, gatherTimeoutMs: 5 });
+    const system = testMesh({ conflictRate: 0, speedup: 1, maxReplyMs: 300, gatherTimeoutMs: 5 });
     spawnTree(system, SMALL);
     const lead = system.lookup('/user/orchestrator/sector-0/cluster-1')!;
     const report = await wave(lead, 3);
@@ -91,7 +72,7 @@ describe('actors/mesh: the wave cascade', () => {
   });
 
   it('still answers ping after waves (compatibility)', async () => {
-    const system = meshSystem();
+    const system = testMesh();
     spawnTree(system, SMALL);
     const agent = system.lookup('/user/orchestrator/sector-0/cluster-0/agent-0')!;
     await wave(system.lookup('/user/orchestrator')!, 1);
