@@ -85,7 +85,16 @@ export function impedanceClass(value: unknown): ImpedanceClass {
  */
 export function resolveClassProfiles(overrides: ClassProfileOverrides = {}, option = 'classes'): Readonly<Record<ImpedanceClass, ClassProfile>> {
   if (overrides === null || typeof overrides !== 'object') throw new InvalidImpedanceOptionError(option, overrides, 'an object keyed by impedance class');
-  for (const key of Object.keys(overrides)) impedanceClass(key);
+  const keys = Object.keys(overrides);
+  // No overrides: the shared resolved defaults (30,000 simulated agents each ask for them).
+  if (keys.length === 0) return (resolvedDefaults ??= resolveClassProfilesFrom({}, option));
+  for (const key of keys) impedanceClass(key);
+  return resolveClassProfilesFrom(overrides, option);
+}
+
+let resolvedDefaults: Readonly<Record<ImpedanceClass, ClassProfile>> | undefined;
+
+function resolveClassProfilesFrom(overrides: ClassProfileOverrides, option: string): Readonly<Record<ImpedanceClass, ClassProfile>> {
   const out = {} as Record<ImpedanceClass, ClassProfile>;
   for (const cls of IMPEDANCE_CLASSES) {
     const base = DEFAULT_CLASS_PROFILES[cls];

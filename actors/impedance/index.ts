@@ -4,6 +4,7 @@
  *
  *   classes.ts      the classes A_EDGE ... F_HUMAN, their figures, behavesAs
  *   simulation.ts   ProcessingModel: seeded latency/processing draws per class
+ *   simulated-agent.ts  SimulatedAgent: one agent with its own baseline latency and drift
  *   sample-ring.ts  SampleRing: fixed-capacity ring of samples, percentiles, drift
  *   score.ts        the composite impedance score (0-1000)
  *   anomalies.ts    the anomaly thresholds and an agent's flags
@@ -21,3 +22,4 @@ export * from './routing.js';
 export * from './sample-ring.js';
 export * from './score.js';
 export * from './simulation.js';
+export * from './simulated-agent.js';

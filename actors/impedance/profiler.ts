@@ -117,6 +117,11 @@ export class ImpedanceProfiler {
     this.ring.push(sample);
   }
 
+  /** `record` for figures that are finite and >= 0 by construction: no checks, no sample object. O(1). */
+  recordValues(latencyMs: number, processingMs: number, at: number, ok: boolean): void {
+    this.ring.pushValues(latencyMs, processingMs, at, ok);
+  }
+
   /** Sets the current backlog (integer >= 0). */
   setQueueDepth(depth: number): void {
     this.queueDepth = integerAtLeast('queueDepth', depth, 0);

@@ -66,13 +66,21 @@ export class SampleRing {
     const latency = finiteAtLeast('sample.latencyMs', sample.latencyMs, 0);
     const processing = finiteAtLeast('sample.processingMs', sample.processingMs, 0);
     if (typeof sample.at !== 'number' || !Number.isFinite(sample.at)) throw new InvalidImpedanceOptionError('sample.at', sample.at, 'a finite number');
-    const ok = sample.ok === undefined ? 1 : sample.ok ? 1 : 0;
+    this.pushValues(latency, processing, sample.at, sample.ok === undefined ? true : sample.ok);
+  }
+
+  /**
+   * `push` without the checks or the sample object, for a caller whose figures are finite
+   * and >= 0 by construction (a simulated agent records one per message).
+   */
+  pushValues(latency: number, processing: number, at: number, success: boolean): void {
+    const ok = success ? 1 : 0;
     const i = this.head;
     if (this.count === this.capacity) this.okCount -= this.ok[i]!;
     else this.count++;
     this.latency[i] = latency;
     this.processing[i] = processing;
-    this.at[i] = sample.at;
+    this.at[i] = at;
     this.ok[i] = ok;
     this.okCount += ok;
     this.head = i + 1 === this.capacity ? 0 : i + 1;

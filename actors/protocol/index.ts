@@ -9,14 +9,17 @@
  *   conflicts.ts       conflict types, priorities, strategies, escalation, append-only log (5.1)
  *   kpis.ts            the 11.1 KPIs and their targets
  *   percentile.ts      nearest-rank percentiles
+ *   latency-digest.ts  mergeable latency histograms for reports up the hierarchy
  *   errors.ts          ProtocolOptionError, DuplicateTargetError, InvalidTrinaryError
  */
 export { ProtocolOptionError, DuplicateTargetError, InvalidTrinaryError } from './errors.js';
 export { percentile, p95 } from './percentile.js';
-export { expectedDelay, computeSendSchedule, batchSends } from './schedule.js';
-export type { TargetDelay, ScheduleOptions, ScheduledSend, SkippedSend, SkipReason, ScheduleEntry, DelayParts, SendBatch, BatchOptions } from './schedule.js';
-export { gatherTargetTime, arrivalWindow, classifyArrival, evaluateGather } from './scatter-gather.js';
-export type { ArrivalWindow, ArrivalWindowOptions, GatherResponse, ArrivalClass, GatherOptions, GatherRecommendation, GatherResult } from './scatter-gather.js';
+export { DigestBuilder, digestOf, digestPercentile, digestMean, digestCountAtMost, EMPTY_DIGEST, RELATIVE_ERROR as DIGEST_RELATIVE_ERROR } from './latency-digest.js';
+export type { LatencyDigest } from './latency-digest.js';
+export { expectedDelay, computeSendSchedule, batchSends, predictionConfidence } from './schedule.js';
+export type { ConfidenceInput, TargetDelay, ScheduleOptions, ScheduledSend, SkippedSend, SkipReason, ScheduleEntry, DelayParts, SendBatch, BatchOptions } from './schedule.js';
+export { gatherTargetTime, arrivalWindow, classifyArrival, evaluateGather, judgeGather } from './scatter-gather.js';
+export type { GatherCounts, GatherVerdict, ArrivalWindow, ArrivalWindowOptions, GatherResponse, ArrivalClass, GatherOptions, GatherRecommendation, GatherResult } from './scatter-gather.js';
 export { READY, TRANSIT, CONFLICT, isTrinary, toTrinary, trinaryName, countTrinary, trinaryQuorum } from './trinary.js';
 export type { Trinary, TrinaryCounts, QuorumOptions, QuorumDecision, QuorumResult } from './trinary.js';
 export { DEFAULT_WAVE_LEVELS, DEFAULT_PRIORITY_ORDER, planWave, planParallel, planPriorityFirst, cascadeLatency } from './cascade.js';

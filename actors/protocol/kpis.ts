@@ -97,6 +97,27 @@ export class KpiAccumulator {
     return this;
   }
 
+  /**
+   * Many arrivals at once, as a hierarchical gather reports them: `arrivals` answers,
+   * `inWindow` of them inside the window, `accurate` of them predicted within the bound
+   * (count them against `accuracyWithinMs`, e.g. with digestCountAtMost).
+   */
+  recordArrivals(counts: { readonly arrivals: number; readonly inWindow: number; readonly accurate: number }): this {
+    for (const key of ['arrivals', 'inWindow', 'accurate'] as const) {
+      if (!Number.isInteger(counts[key]) || counts[key] < 0) throw new ProtocolOptionError(`arrivals.${key}`, counts[key], 'an integer >= 0');
+    }
+    if (counts.inWindow > counts.arrivals || counts.accurate > counts.arrivals) throw new ProtocolOptionError('arrivals', JSON.stringify(counts), 'inWindow and accurate <= arrivals');
+    this.arrivals += counts.arrivals;
+    this.inWindow += counts.inWindow;
+    this.accurate += counts.accurate;
+    return this;
+  }
+
+  /** The prediction accuracy bound, ms. */
+  get accuracyWithinMs(): number {
+    return this.withinMs;
+  }
+
   /** Response counts of one operation (READY / TRANSIT / CONFLICT). */
   recordResponses(counts: { readonly ready: number; readonly transit: number; readonly conflict: number }): this {
     for (const key of ['ready', 'transit', 'conflict'] as const) {

@@ -156,9 +156,36 @@ export function evaluateGather(sentIds: readonly string[], responses: readonly G
     responseRate,
     stragglers: sent.size - ready.length - conflicts.length,
   };
-  if (responseRate >= minimumResponseRate) return { ...base, status: 'SUCCESS' };
-  if (sent.size > 0 && (ready.length + lateReady) / sent.size >= minimumResponseRate) {
-    return { ...base, status: 'PARTIAL', recommendation: 'retry_late', retryIds: [...buckets.late, ...buckets.missing] };
-  }
-  return { ...base, status: 'PARTIAL', recommendation: responseRate >= degradedFloor ? 'proceed_degraded' : 'escalate' };
+  const verdict = judgeGather({ sent: sent.size, ready: ready.length, lateReady }, { minimumResponseRate, degradedFloor });
+  if (verdict.status === 'SUCCESS') return { ...base, status: 'SUCCESS' };
+  if (verdict.recommendation === 'retry_late') return { ...base, status: 'PARTIAL', recommendation: 'retry_late', retryIds: [...buckets.late, ...buckets.missing] };
+  return { ...base, status: 'PARTIAL', recommendation: verdict.recommendation };
+}
+
+/** What a gather's verdict depends on: counts only (a hierarchical gather sums them). */
+export interface GatherCounts {
+  readonly sent: number;
+  /** READY responses by the window's end (early or in-window). */
+  readonly ready: number;
+  /** READY responses after the window's end. */
+  readonly lateReady: number;
+}
+
+export interface GatherVerdict {
+  readonly status: 'SUCCESS' | 'PARTIAL';
+  readonly responseRate: number;
+  readonly recommendation?: GatherRecommendation;
+}
+
+/** 3.2 phase 6 on counts: the rules evaluateGather applies (see above). */
+export function judgeGather(counts: GatherCounts, options: GatherOptions = {}): GatherVerdict {
+  const minimumResponseRate = checkRate('gather.minimumResponseRate', options.minimumResponseRate ?? 0.95);
+  const degradedFloor = checkRate('gather.degradedFloor', options.degradedFloor ?? 0.8);
+  const sent = checkNumber('gather.sent', counts.sent, 0);
+  const ready = checkNumber('gather.ready', counts.ready, 0);
+  const lateReady = checkNumber('gather.lateReady', counts.lateReady, 0);
+  const responseRate = sent === 0 ? 0 : ready / sent;
+  if (responseRate >= minimumResponseRate) return { status: 'SUCCESS', responseRate };
+  if (sent > 0 && (ready + lateReady) / sent >= minimumResponseRate) return { status: 'PARTIAL', responseRate, recommendation: 'retry_late' };
+  return { status: 'PARTIAL', responseRate, recommendation: responseRate >= degradedFloor ? 'proceed_degraded' : 'escalate' };
 }

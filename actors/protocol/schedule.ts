@@ -129,3 +129,26 @@ export function batchSends(schedule: readonly ScheduleEntry[], options: BatchOpt
     .sort((a, b) => a[0] - b[0])
     .map(([k, { earliest, ids }]) => ({ atMs: Math.max(nowMs, Math.min(nowMs + k * bucketMs, earliest)), ids }));
 }
+
+/** What 3.1's calculate_confidence reads from an agent's impedance. */
+export interface ConfidenceInput {
+  /** Success ratio, [0, 1]. */
+  readonly reliability: number;
+  /** Latency standard deviation / mean latency, >= 0. */
+  readonly driftCoefficient: number;
+  /** How long ago the impedance was measured (its heartbeat), ms; null when never. */
+  readonly heartbeatAgeMs: number | null;
+}
+
+/**
+ * 3.1 calculate_confidence: reliability * 0.5 - drift * 0.3 + 0.2 when the heartbeat is
+ * recent (within `recentMs`, the document's 10 s), clamped to [0, 1]. The document's drift
+ * is the latency std dev; a coefficient (std dev / mean) is used so that the penalty means
+ * the same for a 5 ms edge agent and a 1 h human.
+ */
+export function predictionConfidence(input: ConfidenceInput, recentMs = 10_000): number {
+  const reliability = checkRate('confidence.reliability', input.reliability);
+  const drift = checkNumber('confidence.driftCoefficient', input.driftCoefficient, 0);
+  const recent = input.heartbeatAgeMs !== null && checkNumber('confidence.heartbeatAgeMs', input.heartbeatAgeMs, 0) <= recentMs;
+  return Math.min(1, Math.max(0, reliability * 0.5 - drift * 0.3 + (recent ? 0.2 : 0)));
+}
