@@ -3,9 +3,12 @@ import type { PlanNode, TreeHandle } from '../../supervisors/config/index.js';
 import type { QuarantineStore } from '../../supervisors/quarantine.js';
 import { IMPEDANCE_CLASSES, isImpedanceClass, routeInCluster } from '../impedance/index.js';
 import type { AgentImpedance, ImpedanceClass } from '../impedance/index.js';
-import type { TrinaryCounts } from '../protocol/index.js';
+import { DEFAULT_WAVE_LEVELS, DigestBuilder, EMPTY_DIGEST, arrivalWindow, evaluateGather } from '../protocol/index.js';
+import type { GatherResponse, LatencyDigest, PriorityPhase, Trinary, TrinaryCounts } from '../protocol/index.js';
 import { agentSimOf } from '../mesh-types.js';
 import type { Answer, Deliver, FreezeState, Question, Refused, Task, TaskDone } from '../mesh-types.js';
+import { checkPriorityOrder, runPriorityCascade } from './priority-cascade.js';
+import type { PhaseReply, PriorityPhaseResult } from './priority-cascade.js';
 import { meshStatus } from './status.js';
 import type { MeshStatus } from './status.js';
 import { agentClassOf, meshSettings } from './wave.js';
@@ -16,8 +19,9 @@ import type { Wave, WaveReport } from './wave.js';
  * mesh types registered and the handle `spawnTree` returned.
  *
  *   status()                      one wave cascade, measured into part 7.1's MeshStatus
- *   broadcast(message, {cascade}) a wave carrying `message`: down the tree ('wave') or to
- *                                 every agent at once ('parallel'); counts of ACKs
+ *   broadcast(message, {cascade}) a wave carrying `message`: down the tree ('wave'), to
+ *                                 every agent at once ('parallel'), or class by class,
+ *                                 critical first ('priority'); counts of ACKs, judged
  *   ask(agentPath, question)      the agent's Answer
  *   delegate(cls, task)           the task to the lowest-impedance agent of that class
  *   heal(path)                    resets the breakers at and under `path`, replays quarantine
@@ -30,8 +34,40 @@ import type { Wave, WaveReport } from './wave.js';
  * argument and the value it got.
  */
 
-export type Cascade = 'wave' | 'parallel';
-export const CASCADES: readonly Cascade[] = ['wave', 'parallel'];
+/**
+ * How `broadcast` reaches the agents (MESH-30K 3.3), and how the result is judged:
+ *
+ *   'wave'      the root asks its sectors, they their clusters, they their agents
+ *               (WaveGatherer). FAILED_AT_SECTOR when fewer than 98 % of the sectors
+ *               reported (the document's sector threshold; each sector that gathered adds
+ *               one sample to the root report's 'sector-coordinator' digest, a frozen one
+ *               adds none), else SUCCESS when READY / agents >= 0.95 (the planner's agent
+ *               level, DEFAULT_WAVE_LEVELS), else PARTIAL.
+ *   'parallel'  every agent at once, each delivered from the root down (`deliver`), judged
+ *               by evaluateGather with the document's 0.90: SUCCESS or PARTIAL. The arrival
+ *               window is the ask timeout (every reply that came is in it).
+ *   'priority'  class by class in DEFAULT_PRIORITY_ORDER (GPU first, LOCAL last), each
+ *               phase delivered in parallel and waiting for its own minimum response rate
+ *               or its phase timeout (actors/mesh/priority-cascade.ts); a phase that fell
+ *               short publishes 'cascade-degraded' and the next one starts anyway, so the
+ *               status is always COMPLETE. F_HUMAN agents are not in the document's order:
+ *               they are not sent the wave and are listed in `unplanned` (a `priorityOrder`
+ *               ending in CLASS_F_HUMAN reaches them).
+ */
+export type Cascade = 'wave' | 'parallel' | 'priority';
+export const CASCADES: readonly Cascade[] = ['wave', 'parallel', 'priority'];
+
+/** The document's thresholds a broadcast is judged against. */
+export const BROADCAST_THRESHOLDS = Object.freeze({
+  /** 3.3 wave, step 1: the sector coordinators ("higher threshold for coordinators"). */
+  waveSectors: DEFAULT_WAVE_LEVELS[0]!.minimumResponseRate,
+  /** The wave's agent level (DEFAULT_WAVE_LEVELS). */
+  waveAgents: DEFAULT_WAVE_LEVELS[DEFAULT_WAVE_LEVELS.length - 1]!.minimumResponseRate,
+  /** 3.3 parallel: "lower threshold for speed". */
+  parallel: 0.9,
+});
+
+export type BroadcastStatus = 'SUCCESS' | 'PARTIAL' | 'FAILED_AT_SECTOR' | 'COMPLETE';
 
 export interface MeshConsoleOptions {
   /** Where quarantined mail waits (heal replays it); none by default. */
@@ -42,7 +78,12 @@ export interface MeshConsoleOptions {
 
 export interface BroadcastOptions {
   readonly cascade: Cascade;
+  /** How long one ask (the wave, or one agent's delivery) may take, ms (default: the console's). */
   readonly timeoutMs?: number;
+  /** 'priority' only: the longest one phase waits, ms (default: the mesh's gatherTimeoutMs, at most timeoutMs). */
+  readonly phaseTimeoutMs?: number;
+  /** 'priority' only: the phases in order, document class names (default DEFAULT_PRIORITY_ORDER). */
+  readonly priorityOrder?: readonly PriorityPhase[];
 }
 
 export interface BroadcastResult {
@@ -59,7 +100,21 @@ export interface BroadcastResult {
   /** Frozen coordinators that refused the wave. */
   readonly refusedBy: readonly string[];
   /** Agent reply delays, wall-clock ms. */
-  readonly agentDelaysMs: readonly number[];
+  readonly agentDelays: LatencyDigest;
+  /** The verdict: SUCCESS or PARTIAL against `minimumResponseRate`, FAILED_AT_SECTOR ('wave'), COMPLETE ('priority', always). */
+  readonly status: BroadcastStatus;
+  /** READY / agents ('priority': READY counted in their phases / agents of the phases). */
+  readonly responseRate: number;
+  /** The rate `status` was judged against (null for 'priority': each phase has its own). */
+  readonly minimumResponseRate: number | null;
+  /** Wall-clock ms of the whole broadcast (performance.now). */
+  readonly ms: number;
+  /** 'wave' only: sectors that gathered and reported / sectors (null with no sectors). */
+  readonly sectorResponseRate?: number | null;
+  /** 'priority' only: each phase, in the order run. */
+  readonly phases?: readonly PriorityPhaseResult[];
+  /** 'priority' only: agents whose class is not in the order (F_HUMAN by default), not sent the wave. */
+  readonly unplanned?: readonly string[];
 }
 
 export interface DelegationResult {
@@ -104,6 +159,9 @@ function positiveMs(method: string, name: string, value: unknown): number {
 
 const isRefused = (x: unknown): x is Refused => (x as { type?: unknown }).type === 'refused';
 
+/** An agent's one ACK (its report's counts hold exactly one 1) as a trinary state. */
+const stateOf = (c: TrinaryCounts): Trinary => (c.ready > 0 ? 1 : c.conflict > 0 ? -1 : 0);
+
 export class MeshConsole {
   /** Every actor path of the mesh, with its type, in spawn order. */
   readonly paths: ReadonlyMap<string, string>;
@@ -146,52 +204,161 @@ export class MeshConsole {
       agentsActive: wave.acked,
       agentsTotal: this.agents.length,
       sectorsTotal: this.sectors.length,
-      agentDelaysMs: wave.agentDelaysMs,
+      agentDelays: wave.agentDelays,
       speedup: meshSettings(this.system).speedup,
       conflicts: this.conflicts,
       breakers: this.tree.breakers,
     });
   }
 
-  /** Sends `message` to every agent in a wave and counts their ACKs. */
+  /**
+   * Sends `message` to every agent by the cascade `options.cascade` (see `Cascade`), counts
+   * their ACKs and judges the result against the document's thresholds.
+   */
   async broadcast(message: string, options: BroadcastOptions): Promise<BroadcastResult> {
     nonEmptyString('broadcast', 'message', message);
-    if (options === null || typeof options !== 'object') throw new TypeError(`MeshConsole.broadcast: options must be { cascade: 'wave' | 'parallel' } (got ${show(options)})`);
-    if (!CASCADES.includes(options.cascade)) throw new RangeError(`MeshConsole.broadcast: options.cascade must be 'wave' or 'parallel' (got ${show(options.cascade)})`);
+    const valid = CASCADES.map((c) => `'${c}'`).join(' | ');
+    if (options === null || typeof options !== 'object') throw new TypeError(`MeshConsole.broadcast: options must be { cascade: ${valid} } (got ${show(options)})`);
+    if (!CASCADES.includes(options.cascade)) throw new RangeError(`MeshConsole.broadcast: options.cascade must be one of ${CASCADES.map((c) => `'${c}'`).join(', ')} (got ${show(options.cascade)})`);
     const timeoutMs = options.timeoutMs === undefined ? this.timeoutMs : positiveMs('broadcast', 'options.timeoutMs', options.timeoutMs);
-    const waveId = ++this.waveId;
-    let result: BroadcastResult;
-    if (options.cascade === 'wave') {
-      const report = await this.tree.root.ask<WaveReport>((replyTo) => ({ type: 'wave', waveId, replyTo, message }) satisfies Wave, { timeoutMs });
-      const c = report.counts;
-      result = { cascade: 'wave', waveId, agents: this.agents.length, counts: c, acked: c.ready + c.transit + c.conflict, missing: report.missing, refusedBy: report.frozen ?? [], agentDelaysMs: report.latencies['agent'] ?? [] };
-    } else {
-      const counts = { ready: 0, transit: 0, conflict: 0 };
-      const refusedBy = new Set<string>();
-      const delays: number[] = [];
-      let missing = 0;
-      await Promise.all(
-        this.agents.map(async (target) => {
-          try {
-            const r = await this.deliver<WaveReport>(target, (replyTo) => ({ type: 'wave', waveId, replyTo: replyTo as ActorRef<WaveReport>, message }), timeoutMs);
-            if (isRefused(r)) {
-              if (r.reason === 'frozen') refusedBy.add(r.by);
-              else missing++;
-              return;
-            }
-            counts.ready += r.counts.ready;
-            counts.transit += r.counts.transit;
-            counts.conflict += r.counts.conflict;
-            delays.push(...(r.latencies['agent'] ?? []));
-          } catch {
-            missing++; // no answer in time (or the path is gone)
-          }
-        }),
-      );
-      result = { cascade: 'parallel', waveId, agents: this.agents.length, counts, acked: counts.ready + counts.transit + counts.conflict, missing, refusedBy: [...refusedBy].sort(), agentDelaysMs: delays };
+    if (options.cascade !== 'priority') {
+      for (const key of ['phaseTimeoutMs', 'priorityOrder'] as const) {
+        if (options[key] !== undefined) throw new TypeError(`MeshConsole.broadcast: options.${key} applies to cascade 'priority' only (got cascade ${show(options.cascade)} with ${key} ${show(options[key])})`);
+      }
     }
+    const phaseTimeoutMs = options.phaseTimeoutMs === undefined ? Math.min(timeoutMs, meshSettings(this.system).gatherTimeoutMs) : positiveMs('broadcast', 'options.phaseTimeoutMs', options.phaseTimeoutMs);
+    if (options.priorityOrder !== undefined) checkPriorityOrder(options.priorityOrder, 'MeshConsole.broadcast: options.priorityOrder');
+    const waveId = ++this.waveId;
+    const result =
+      options.cascade === 'wave'
+        ? await this.waveCascade(message, waveId, timeoutMs)
+        : options.cascade === 'parallel'
+          ? await this.parallelCascade(message, waveId, timeoutMs)
+          : await this.priorityCascade(message, waveId, timeoutMs, phaseTimeoutMs, options.priorityOrder);
     this.conflicts += result.counts.conflict;
     return result;
+  }
+
+  /** 'wave': one ask of the root; the sector level judged from its report. */
+  private async waveCascade(message: string, waveId: number, timeoutMs: number): Promise<BroadcastResult> {
+    const started = performance.now();
+    const report = await this.tree.root.ask<WaveReport>((replyTo) => ({ type: 'wave', waveId, replyTo, message }) satisfies Wave, { timeoutMs });
+    const c = report.counts;
+    const sectorResponseRate = this.sectors.length === 0 ? null : (report.latencies?.['sector-coordinator']?.count ?? 0) / this.sectors.length;
+    const responseRate = this.agents.length === 0 ? 0 : c.ready / this.agents.length;
+    const { waveSectors, waveAgents } = BROADCAST_THRESHOLDS;
+    const status: BroadcastStatus = sectorResponseRate !== null && sectorResponseRate < waveSectors ? 'FAILED_AT_SECTOR' : responseRate >= waveAgents ? 'SUCCESS' : 'PARTIAL';
+    return {
+      cascade: 'wave',
+      waveId,
+      agents: this.agents.length,
+      counts: c,
+      acked: c.ready + c.transit + c.conflict,
+      missing: report.missing,
+      refusedBy: report.frozen ?? [],
+      agentDelays: report.latencies?.['agent'] ?? EMPTY_DIGEST,
+      status,
+      responseRate,
+      minimumResponseRate: status === 'FAILED_AT_SECTOR' ? waveSectors : waveAgents,
+      ms: performance.now() - started,
+      sectorResponseRate,
+    };
+  }
+
+  /** 'parallel': every agent delivered at once; evaluateGather at 0.90 over the replies. */
+  private async parallelCascade(message: string, waveId: number, timeoutMs: number): Promise<BroadcastResult> {
+    const started = performance.now();
+    const counts = { ready: 0, transit: 0, conflict: 0 };
+    const refusedBy = new Set<string>();
+    const delays = new DigestBuilder();
+    const responses: GatherResponse[] = [];
+    let missing = 0;
+    await Promise.all(
+      this.agents.map(async (target) => {
+        try {
+          const r = await this.deliver<WaveReport>(target, (replyTo) => ({ type: 'wave', waveId, replyTo: replyTo as ActorRef<WaveReport>, message }), timeoutMs);
+          if (isRefused(r)) {
+            if (r.reason === 'frozen') refusedBy.add(r.by);
+            else missing++;
+            return;
+          }
+          responses.push({ id: target, arrivedAtMs: performance.now(), state: stateOf(r.counts) });
+          counts.ready += r.counts.ready;
+          counts.transit += r.counts.transit;
+          counts.conflict += r.counts.conflict;
+          if (r.delayMs !== undefined) delays.add(r.delayMs);
+        } catch {
+          missing++; // no answer in time (or the path is gone)
+        }
+      }),
+    );
+    const ended = performance.now();
+    // The window [started, ended + (ended - started)] holds every reply that came: the asks' timeout was the window.
+    const verdict = evaluateGather(this.agents, responses, arrivalWindow(ended, { defaultHalfWidthMs: ended - started }), { minimumResponseRate: BROADCAST_THRESHOLDS.parallel });
+    return {
+      cascade: 'parallel',
+      waveId,
+      agents: this.agents.length,
+      counts,
+      acked: counts.ready + counts.transit + counts.conflict,
+      missing,
+      refusedBy: [...refusedBy].sort(),
+      agentDelays: delays.build(),
+      status: verdict.status,
+      responseRate: verdict.responseRate,
+      minimumResponseRate: BROADCAST_THRESHOLDS.parallel,
+      ms: ended - started,
+    };
+  }
+
+  /** 'priority': phases by class (priority-cascade.ts); shortfalls published as 'cascade-degraded'. */
+  private async priorityCascade(message: string, waveId: number, timeoutMs: number, phaseTimeoutMs: number, order: readonly PriorityPhase[] | undefined): Promise<BroadcastResult> {
+    const seed = meshSettings(this.system).seed;
+    const delays = new DigestBuilder();
+    const root = this.tree.root.path;
+    const send = async (target: string): Promise<PhaseReply> => {
+      const r = await this.deliver<WaveReport>(target, (replyTo) => ({ type: 'wave', waveId, replyTo: replyTo as ActorRef<WaveReport>, message }), timeoutMs);
+      if (isRefused(r)) {
+        if (r.reason === 'frozen') return { refusedBy: r.by };
+        throw new MeshRefusedError(r); // no such actor: the target is missing
+      }
+      if (r.delayMs !== undefined) delays.add(r.delayMs);
+      return { state: stateOf(r.counts) };
+    };
+    const onPhaseEnd = (phase: PriorityPhaseResult) => {
+      const fields = { cascade: 'priority', waveId, phase: phase.index, cls: phase.cls, targets: phase.targets.length, acked: phase.acked, rate: phase.responseRate, threshold: phase.threshold, endedBy: phase.endedBy, ms: phase.ms };
+      this.system.publish({ type: 'cascade-phase-ended', timestamp: Date.now(), path: root, ...fields, met: phase.met });
+      if (!phase.met) this.system.publish({ type: 'cascade-degraded', timestamp: Date.now(), path: root, ...fields, refusedBy: phase.refusedBy, recommendation: phase.recommendation });
+    };
+    const run = await runPriorityCascade({ agents: this.agents, classOf: (path) => agentClassOf(path, seed), send, phaseTimeoutMs, onPhaseEnd, ...(order !== undefined ? { order } : {}) });
+    const counts = { ready: 0, transit: 0, conflict: 0 };
+    let targets = 0;
+    let missing = 0;
+    const refusedBy = new Set<string>();
+    for (const phase of run.phases) {
+      counts.ready += phase.counts.ready;
+      counts.transit += phase.counts.transit;
+      counts.conflict += phase.counts.conflict;
+      targets += phase.targets.length;
+      missing += phase.missing;
+      for (const by of phase.refusedBy) refusedBy.add(by);
+    }
+    return {
+      cascade: 'priority',
+      waveId,
+      agents: this.agents.length,
+      counts,
+      acked: counts.ready + counts.transit + counts.conflict,
+      missing,
+      refusedBy: [...refusedBy].sort(),
+      agentDelays: delays.build(),
+      status: run.status,
+      responseRate: targets === 0 ? 0 : counts.ready / targets,
+      minimumResponseRate: null,
+      ms: run.ms,
+      phases: run.phases,
+      unplanned: run.unplanned,
+    };
   }
 
   /** Asks the agent at `agentPath` `question`; throws MeshRefusedError when a frozen coordinator refuses. */

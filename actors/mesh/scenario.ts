@@ -3,8 +3,8 @@ import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
 import type { ActorRef, ActorSystem } from '../../src/index.js';
 import { spawnTree } from '../../supervisors/config/index.js';
 import type { TreeConfig, TreeHandle } from '../../supervisors/config/index.js';
-import { KpiAccumulator, arrivalWindow, classifyArrival, evaluateGather, gatherTargetTime, percentile, trinaryQuorum } from '../protocol/index.js';
-import type { GatherResponse, KpiRow, TrinaryCounts } from '../protocol/index.js';
+import { EMPTY_DIGEST, KpiAccumulator, arrivalWindow, classifyArrival, digestPercentile, evaluateGather, gatherTargetTime, trinaryQuorum } from '../protocol/index.js';
+import type { GatherResponse, KpiRow, LatencyDigest, TrinaryCounts } from '../protocol/index.js';
 import { agentClassOf, configureMesh, expectedReplyMs } from './wave.js';
 import type { MeshSettings, WaveReport } from './wave.js';
 import { meshStatus } from './status.js';
@@ -85,10 +85,9 @@ export interface RunSummary {
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-function level(values: readonly number[] | undefined): LevelLatency {
-  const v = values ?? [];
+function level(d: LatencyDigest): LevelLatency {
   const round = (x: number | null) => (x === null ? null : Math.round(x * 100) / 100);
-  return { count: v.length, p50Ms: round(percentile(v, 0.5)), p95Ms: round(percentile(v, 0.95)), maxMs: round(v.length === 0 ? null : Math.max(...v)) };
+  return { count: d.count, p50Ms: round(digestPercentile(d, 0.5)), p95Ms: round(digestPercentile(d, 0.95)), maxMs: round(d.count === 0 ? null : d.max) };
 }
 
 /** Runs the scenario on `system` (mesh types registered) with `config`; leaves the system running. */
@@ -127,7 +126,7 @@ export async function runScenario(system: ActorSystem, config: TreeConfig | stri
   const agentsTotal = agentRefs.length;
   let waveId = 0;
   let conflictsSeen = 0;
-  const agentDelays: number[] = [];
+  let agentDelays: LatencyDigest = EMPTY_DIGEST;
 
   const runWave = async (): Promise<WaveSummary> => {
     const id = ++waveId;
@@ -139,8 +138,8 @@ export async function runScenario(system: ActorSystem, config: TreeConfig | stri
     const quorum = trinaryQuorum(report.counts.ready + report.counts.transit + report.counts.conflict + report.missing === 0 ? { ready: 0, transit: 0, conflict: 0 } : { ...report.counts, transit: report.counts.transit + report.missing });
     kpis.recordCascade(totalMs).recordResponses(report.counts).recordOperation(quorum.achieved);
     const levels: Record<string, LevelLatency> = {};
-    for (const [role, values] of Object.entries(report.latencies)) levels[role] = level(values);
-    if (id === 2) agentDelays.push(...(report.latencies['agent'] ?? []));
+    for (const [role, digest] of Object.entries(report.latencies ?? {})) levels[role] = level(digest);
+    if (id === 2) agentDelays = report.latencies?.['agent'] ?? EMPTY_DIGEST;
     return { waveId: id, reached, counts: report.counts, missing: report.missing, quorum: quorum.decision, totalMs: Math.round(totalMs * 100) / 100, levels };
   };
 
@@ -275,7 +274,7 @@ export async function runScenario(system: ActorSystem, config: TreeConfig | stri
     },
     chaos: { rate: options.chaosRate, durationMs: options.durationMs, failuresInjected, waves: chaosWaves, minActiveRate },
     heal: { healed, ms: Math.round(restoredAt - healStart), waves: healWaves, final },
-    status: meshStatus({ agentsActive: final.reached, agentsTotal, sectorsTotal: sectors.length, agentDelaysMs: agentDelays, speedup: settings.speedup, conflicts: conflictsSeen, breakers: tree.breakers }),
+    status: meshStatus({ agentsActive: final.reached, agentsTotal, sectorsTotal: sectors.length, agentDelays, speedup: settings.speedup, conflicts: conflictsSeen, breakers: tree.breakers }),
     restarts,
     kpis: kpis.report(),
   };

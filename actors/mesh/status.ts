@@ -1,7 +1,8 @@
 import type { BreakerHierarchy } from '../../supervisors/breaker-hierarchy.js';
 import { degradationMode } from '../../supervisors/degradation.js';
 import type { DegradationMode } from '../../supervisors/degradation.js';
-import { percentile } from '../protocol/index.js';
+import { digestPercentile } from '../protocol/index.js';
+import type { LatencyDigest } from '../protocol/index.js';
 
 /**
  * Part 7.1's MeshStatus, computed from a measurement of the mesh: shared by the scenario
@@ -26,7 +27,7 @@ export interface MeshMeasure {
   readonly agentsTotal: number;
   readonly sectorsTotal: number;
   /** Agents' reply delays (wall-clock ms) of the measuring wave. */
-  readonly agentDelaysMs: readonly number[];
+  readonly agentDelays: LatencyDigest;
   /** The mesh speedup (simulated ms per wall-clock ms). */
   readonly speedup: number;
   readonly conflicts: number;
@@ -37,7 +38,7 @@ export interface MeshMeasure {
 export function meshStatus(m: MeshMeasure): MeshStatus {
   const activeRate = m.agentsTotal === 0 ? 1 : m.agentsActive / m.agentsTotal;
   const openSectors = m.breakers?.openCount('sector') ?? 0;
-  const medianDelay = percentile(m.agentDelaysMs, 0.5);
+  const medianDelay = digestPercentile(m.agentDelays, 0.5);
   return {
     agentsActive: m.agentsActive,
     agentsTotal: m.agentsTotal,

@@ -1,8 +1,8 @@
 import type { ActorContext, ActorRef, ActorSystem } from '../../src/index.js';
-import { DEFAULT_CLASS_PROFILES, IMPEDANCE_CLASSES, ImpedanceProfiler, ProcessingModel } from '../impedance/index.js';
+import { DEFAULT_CLASS_PROFILES, IMPEDANCE_CLASSES, ImpedanceProfiler, SimulatedAgent } from '../impedance/index.js';
 import type { ImpedanceClass } from '../impedance/index.js';
-import { CONFLICT, READY, TRANSIT } from '../protocol/index.js';
-import type { Trinary, TrinaryCounts } from '../protocol/index.js';
+import { CONFLICT, DigestBuilder, READY, TRANSIT } from '../protocol/index.js';
+import type { LatencyDigest, TrinaryCounts } from '../protocol/index.js';
 
 /**
  * The MESH-30K wave cascade (parts 3.2, 3.3, 1.4) as messages between the mesh actors.
@@ -11,11 +11,13 @@ import type { Trinary, TrinaryCounts } from '../protocol/index.js';
  *   orchestrator <-report- sector coordinators <-report- cluster leads <-report- agents
  *
  * Every level answers a `wave` with one `wave-report`: an agent with its own trinary ACK
- * (+1 READY, or -1 CONFLICT with the seeded probability `conflictRate`) after a simulated
- * delay drawn by a ProcessingModel for its impedance class (divided by `speedup` and capped
- * at `maxReplyMs`); a coordinator after every child answered or its arrival window closed
- * (`gatherTimeoutMs`), with its children's counts summed and its own gather time added to
- * `latencies` under its role. Children that did not answer in time are `missing`.
+ * (+1 READY, or -1 CONFLICT with the seeded probability `conflictRate`) and its reply delay
+ * (`delayMs`) after that delay, drawn by its SimulatedAgent (its own baseline latency and
+ * drift, divided by `speedup`, capped at `maxReplyMs`); a coordinator after every child
+ * answered or its arrival window closed (`gatherTimeoutMs`), with its children's counts
+ * summed and `latencies` per role as mergeable digests: the agents' delays and each
+ * coordinator level's gather times. Children that did not answer in time are `missing`.
+ * Digests keep a report's size and merge cost independent of the agents below it.
  *
  * Settings are per system (configureMesh); types registered by registerMeshTypes read them
  * when they receive their first wave.
@@ -68,6 +70,8 @@ export interface Wave {
   readonly register?: boolean;
   /** What is broadcast (the console's `broadcast`): carried down to every agent unchanged. */
   readonly message?: string;
+  /** To an agent: answer with `readyAtMs`, when it becomes READY (a scatter-gather probe, gather.ts). */
+  readonly stamp?: boolean;
 }
 
 /** The answer to a Wave: trinary counts of the agents below `from`, and gather times per role. */
@@ -80,8 +84,12 @@ export interface WaveReport {
   readonly counts: TrinaryCounts;
   /** Children (at any depth below) that did not report inside their parent's arrival window (0 for an agent). */
   readonly missing: number;
-  /** Wall-clock ms per role: an agent's simulated reply delays, each coordinator's gather time. */
-  readonly latencies: Readonly<Record<string, readonly number[]>>;
+  /** Coordinators: wall-clock ms per role, as digests: the agents' reply delays, each coordinator level's gather times. */
+  readonly latencies?: Readonly<Record<string, LatencyDigest>>;
+  /** Agents: this agent's simulated reply delay, wall-clock ms. */
+  readonly delayMs?: number;
+  /** Agents asked with `stamp`: when it became READY, epoch ms (epochNow). */
+  readonly readyAtMs?: number;
   /** An agent's impedance class (agents only). */
   readonly cls?: ImpedanceClass;
   /** Frozen coordinators (at any depth) that refused the wave; absent when none did. */
@@ -92,6 +100,11 @@ export interface WaveReport {
 export interface WaveTimeout {
   readonly type: 'wave-timeout';
   readonly waveId: number;
+}
+
+/** Epoch ms with sub-ms precision: comparable between the processes of one machine. */
+export function epochNow(): number {
+  return performance.timeOrigin + performance.now();
 }
 
 /** FNV-1a of `text` mixed with `seed`: a 32-bit unsigned hash. */
@@ -124,7 +137,7 @@ export function agentClassOf(path: string, seed: number): ImpedanceClass {
 }
 
 /** A prediction of an agent's reply delay (wall-clock ms): the class's typical figures, scaled and capped. */
-export function expectedReplyMs(cls: ImpedanceClass, settings: MeshSettings): number {
+export function expectedReplyMs(cls: ImpedanceClass, settings: Pick<MeshSettings, 'maxReplyMs' | 'speedup'>): number {
   const p = DEFAULT_CLASS_PROFILES[cls];
   const latency = Math.sqrt(p.latencyMs.min * p.latencyMs.max);
   return Math.min(settings.maxReplyMs, (latency + p.processingMs.base) / settings.speedup);
@@ -133,7 +146,7 @@ export function expectedReplyMs(cls: ImpedanceClass, settings: MeshSettings): nu
 /** What a simulated agent keeps once it has received a wave. */
 export interface AgentSim {
   readonly cls: ImpedanceClass;
-  readonly model: ProcessingModel;
+  readonly model: SimulatedAgent;
   readonly profiler: ImpedanceProfiler;
 }
 
@@ -145,31 +158,31 @@ function segments(path: string): { agentId: string; clusterId: string; sectorId:
 
 export function createAgentSim(path: string, settings: MeshSettings): AgentSim {
   const cls = agentClassOf(path, settings.seed);
-  const model = new ProcessingModel({ seed: hashOf(path, settings.seed ^ 0x5eed), speedup: settings.speedup });
+  const model = new SimulatedAgent({ cls, seed: hashOf(path, settings.seed ^ 0x5eed), speedup: settings.speedup });
   const profiler = new ImpedanceProfiler({ ...segments(path), declaredClass: cls, capabilities: [] }, { capacity: 16 });
   return { cls, model, profiler };
 }
 
+// Shared, frozen counts: an agent's report allocates nothing it does not have to.
+const READY_ONE: TrinaryCounts = Object.freeze({ ready: 1, transit: 0, conflict: 0 });
+const CONFLICT_ONE: TrinaryCounts = Object.freeze({ ready: 0, transit: 0, conflict: 1 });
+
 /** An agent's answer to a wave: draws its delay, records the sample, and replies after the delay. */
 export function agentWave(message: Wave, ctx: ActorContext<never>, sim: AgentSim, settings: MeshSettings): void {
   if (message.register === true) {
-    message.replyTo.tell({ type: 'wave-report', waveId: message.waveId, from: ctx.path, counts: { ready: 1, transit: 0, conflict: 0 }, missing: 0, latencies: { agent: [0] }, cls: sim.cls });
+    message.replyTo.tell({ type: 'wave-report', waveId: message.waveId, from: ctx.path, counts: READY_ONE, missing: 0, delayMs: 0, cls: sim.cls });
     return;
   }
-  const draw = sim.model.draw(sim.cls);
+  const draw = sim.model.draw();
   const delay = Math.min(settings.maxReplyMs, draw.latencyMs + draw.processingMs);
-  // The conflict draw comes from the same seeded generator: reproducible per agent and wave.
-  const state: Trinary = sim.model.succeeds(settings.conflictRate) ? CONFLICT : READY;
-  sim.profiler.record({ latencyMs: draw.latencyMs, processingMs: draw.processingMs, at: Date.now(), ok: state === READY });
-  const report: WaveReport = {
-    type: 'wave-report',
-    waveId: message.waveId,
-    from: ctx.path,
-    counts: { ready: state === READY ? 1 : 0, transit: 0, conflict: state === CONFLICT ? 1 : 0 },
-    missing: 0,
-    latencies: { agent: [delay] },
-    cls: sim.cls,
-  };
+  // The conflict draw comes from the agent's own seeded generator: reproducible per agent and wave.
+  const conflict = sim.model.chance(settings.conflictRate);
+  sim.profiler.recordValues(draw.latencyMs, draw.processingMs, Date.now(), !conflict);
+  const counts = conflict ? CONFLICT_ONE : READY_ONE;
+  const report: WaveReport =
+    message.stamp === true
+      ? { type: 'wave-report', waveId: message.waveId, from: ctx.path, counts, missing: 0, delayMs: delay, cls: sim.cls, readyAtMs: epochNow() + delay }
+      : { type: 'wave-report', waveId: message.waveId, from: ctx.path, counts, missing: 0, delayMs: delay, cls: sim.cls };
   if (delay < 1) message.replyTo.tell(report);
   else setTimeout(() => message.replyTo.tell(report), delay);
 }
@@ -185,8 +198,15 @@ interface Gathering {
   conflict: number;
   /** Children missing further down, as their own reports said. */
   missingBelow: number;
-  readonly latencies: Map<string, number[]>;
+  /** Agents' delays (from agents' reports and from the digests of the levels below). */
+  readonly latencies: Map<string, DigestBuilder>;
   readonly frozen: string[];
+}
+
+function builderOf(map: Map<string, DigestBuilder>, role: string): DigestBuilder {
+  let b = map.get(role);
+  if (b === undefined) map.set(role, (b = new DigestBuilder()));
+  return b;
 }
 
 /** A coordinator's wave state: forwards waves, gathers reports, answers upward. */
@@ -217,11 +237,8 @@ export class WaveGatherer {
     g.conflict += report.counts.conflict;
     g.missingBelow += report.missing;
     if (report.frozen !== undefined) g.frozen.push(...report.frozen);
-    for (const [role, values] of Object.entries(report.latencies)) {
-      const into = g.latencies.get(role);
-      if (into === undefined) g.latencies.set(role, [...values]);
-      else for (const v of values) into.push(v);
-    }
+    if (report.delayMs !== undefined) builderOf(g.latencies, 'agent').add(report.delayMs);
+    if (report.latencies !== undefined) for (const role in report.latencies) builderOf(g.latencies, role).merge(report.latencies[role]!);
     if (g.received >= g.expected) this.finish(report.waveId, ctx);
   }
 
@@ -234,8 +251,9 @@ export class WaveGatherer {
     const g = this.waves.get(waveId)!;
     this.waves.delete(waveId);
     ctx.timers.cancel(`wave-${waveId}`);
-    const latencies: Record<string, number[]> = Object.fromEntries(g.latencies);
-    (latencies[this.role] ??= []).push(performance.now() - g.startedAt);
+    builderOf(g.latencies, this.role).add(performance.now() - g.startedAt);
+    const latencies: Record<string, LatencyDigest> = {};
+    for (const [role, builder] of g.latencies) latencies[role] = builder.build();
     g.replyTo.tell({
       type: 'wave-report',
       waveId,

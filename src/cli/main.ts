@@ -7,6 +7,11 @@
  *                                      the main job: validates and spawns the tree, runs the
  *                                      MESH-30K scenario (wave cascade, scatter-gather, chaos,
  *                                      heal) and prints a status box and the KPI table
+ *   actormesh console FILE [--seed N] [--speedup X] [--exec "cmd; cmd"] [--json]
+ *                                      spawns the tree as `run` does, one registration wave,
+ *                                      then the MESH-30K 7.1 console commands (status,
+ *                                      broadcast, ask, delegate, heal, freeze, thaw) from
+ *                                      --exec or stdin (console-session.ts and its neighbours)
  *
  * `validate` prints `ok: N actors in tree` and exits 0, or prints every problem, one per
  * line as `file:line:column path: message`, and exits 1 (also when the file cannot be
@@ -27,6 +32,8 @@ import type { RunSummary } from '../../actors/mesh/scenario.js';
 import { formatKpiReport } from '../../actors/protocol/index.js';
 import { TreeConfigError, analyzeTree, formatProblem, loadTreeFile, treeTypeNames } from '../../supervisors/config/index.js';
 import type { TreeProblem } from '../../supervisors/config/index.js';
+import { consoleFile, parseExecOption } from './console-session.js';
+import type { ConsoleOptions } from './console-session.js';
 
 /** Where the command writes; tests pass their own. */
 export interface Output {
@@ -256,6 +263,17 @@ export async function main(argv: readonly string[] = process.argv, output: Outpu
     .option('--quiet', 'no progress or phase lines')
     .action(async (file: string, options: RunOptions) => {
       exitCode = await runFile(file, options, output);
+    });
+  program
+    .command('console')
+    .description('spawn the tree and run MESH-30K console commands (status, broadcast, ask, delegate, heal, freeze, thaw) from --exec or stdin')
+    .argument('<file>', 'the tree file')
+    .option('--seed <n>', 'seed of impedance classes, processing draws and conflicts', parseSeed, 1)
+    .option('--speedup <x>', 'simulation speedup of the impedance model', parseSpeedup, 1000)
+    .option('--exec <commands>', "commands separated by ';', run in order, then exit (1 if any failed)", parseExecOption)
+    .option('--json', 'one JSON object per command on stdout (logs and prompt on stderr)')
+    .action(async (file: string, options: ConsoleOptions) => {
+      exitCode = await consoleFile(file, options, output, { validate: validateFile });
     });
   try {
     await program.parseAsync([...argv]);

@@ -68,10 +68,10 @@ describe('actors/mesh/console: MeshConsole', () => {
     assert.equal(parallel.cascade, 'parallel');
     assert.equal(parallel.acked, 12);
     assert.equal(parallel.counts.conflict, 12);
-    assert.equal(parallel.agentDelaysMs.length, 12);
+    assert.equal(parallel.agentDelays.count, 12);
     assert.ok(parallel.waveId > wave.waveId);
     assert.equal((await console.status()).conflicts, 36);
-    await assert.rejects(console.broadcast('x', { cascade: 'bogus' as 'wave' }), /options\.cascade must be 'wave' or 'parallel' \(got 'bogus'\)/);
+    await assert.rejects(console.broadcast('x', { cascade: 'bogus' as 'wave' }), /options\.cascade must be one of 'wave', 'parallel', 'priority' \(got 'bogus'\)/);
     await assert.rejects(console.broadcast('', { cascade: 'wave' }), /broadcast: message must be a non-empty string \(got ''\)/);
     await assert.rejects(console.broadcast('x', undefined as never), /broadcast: options must be/);
     await assert.rejects(console.broadcast('x', { cascade: 'wave', timeoutMs: 0 }), /options\.timeoutMs .*got 0/);
@@ -196,5 +196,67 @@ describe('actors/mesh/console: MeshConsole', () => {
     await assert.rejects(console.freeze(agentPath(0, 0, 0)), /freeze: path must be a sector or cluster of this mesh \(got '.*agent-0', a agent\)/);
     await assert.rejects(console.thaw('/user/orchestrator'), /thaw: path must be a sector or cluster.*a orchestrator/);
     await assert.rejects(console.freeze(''), /freeze: path must be a non-empty string \(got ''\)/);
+  });
+
+  it("broadcast(): 'parallel' is judged against the document's 0.90: SUCCESS, then PARTIAL with a frozen sector", async () => {
+    const { console } = mesh();
+    const all = await console.broadcast('everyone', { cascade: 'parallel' });
+    assert.equal(all.status, 'SUCCESS');
+    assert.equal(all.responseRate, 1);
+    assert.equal(all.minimumResponseRate, 0.9);
+    assert.ok(all.ms > 0, 'timed with performance.now()');
+    await console.freeze(S0);
+    const half = await console.broadcast('everyone', { cascade: 'parallel' });
+    assert.equal(half.status, 'PARTIAL');
+    assert.equal(half.responseRate, 0.5);
+    assert.equal(half.counts.ready, 6);
+    assert.equal(half.acked, 6, 'existing fields kept');
+    assert.deepEqual(half.refusedBy, [S0]);
+    assert.equal(half.phases, undefined);
+  });
+
+  it("broadcast(): 'wave' is judged at the sector level (0.98, FAILED_AT_SECTOR) from the root's report, then at the agents (0.95)", async () => {
+    const { console } = mesh();
+    const ok = await console.broadcast('down', { cascade: 'wave' });
+    assert.equal(ok.status, 'SUCCESS');
+    assert.equal(ok.sectorResponseRate, 1);
+    assert.equal(ok.responseRate, 1);
+    assert.equal(ok.minimumResponseRate, 0.95);
+    // A frozen cluster: every sector still reports, 9 of 12 agents answer.
+    await console.freeze(`${S1}/cluster-0`);
+    const cluster = await console.broadcast('down', { cascade: 'wave' });
+    assert.equal(cluster.sectorResponseRate, 1);
+    assert.equal(cluster.responseRate, 0.75);
+    assert.equal(cluster.status, 'PARTIAL');
+    await console.thaw(`${S1}/cluster-0`);
+    // A frozen sector: 1 of 2 sectors gathered, below the coordinators' 0.98.
+    await console.freeze(S0);
+    const sector = await console.broadcast('down', { cascade: 'wave' });
+    assert.equal(sector.sectorResponseRate, 0.5);
+    assert.equal(sector.status, 'FAILED_AT_SECTOR');
+    assert.equal(sector.minimumResponseRate, 0.98);
+    assert.deepEqual(sector.refusedBy, [S0]);
+  });
+
+  it("broadcast(): 'priority' reaches every planned agent and names bad priority options", async () => {
+    const { console } = mesh({ seed: 1 });
+    const result = await console.broadcast('by class', { cascade: 'priority' });
+    assert.equal(result.cascade, 'priority');
+    assert.equal(result.status, 'COMPLETE');
+    assert.equal(result.minimumResponseRate, null);
+    // Seed 1: one F_HUMAN agent, left out of the document's order.
+    assert.deepEqual(result.unplanned, [agentPath(1, 0, 2)]);
+    assert.equal(result.acked, 11);
+    assert.equal(result.responseRate, 1);
+    assert.equal(result.agentDelays.count, 11);
+    assert.deepEqual(result.phases!.map((p) => p.cls), ['D_GPU', 'C_PERSISTENT', 'B_SERVERLESS', 'A_EDGE', 'E_LOCAL']);
+    await assert.rejects(console.broadcast('x', { cascade: 'wave', phaseTimeoutMs: 100 }), /options\.phaseTimeoutMs applies to cascade 'priority' only \(got cascade 'wave'/);
+    await assert.rejects(console.broadcast('x', { cascade: 'parallel', priorityOrder: [] }), /options\.priorityOrder applies to cascade 'priority' only/);
+    await assert.rejects(console.broadcast('x', { cascade: 'priority', phaseTimeoutMs: -1 }), /options\.phaseTimeoutMs .*got -1/);
+    await assert.rejects(console.broadcast('x', { cascade: 'priority', priorityOrder: [{ impedanceClass: 'CLASS_Z' as 'CLASS_A_EDGE', minimumResponseRate: 0.5 }] }), /MeshConsole\.broadcast: options\.priorityOrder\[0\]\.impedanceClass must be one of 'CLASS_A_EDGE'.* \(got 'CLASS_Z'\)/);
+    await assert.rejects(console.broadcast('x', { cascade: 'priority', priorityOrder: [{ impedanceClass: 'CLASS_A_EDGE', minimumResponseRate: 1.5 }] }), /options\.priorityOrder\[0\]\.minimumResponseRate must be a number between 0 and 1 \(got 1\.5\)/);
+    await assert.rejects(console.broadcast('x', { cascade: 'priority', priorityOrder: 'gpu first' as never }), /options\.priorityOrder must be an array .*\(got 'gpu first'\)/);
+    const twice = [{ impedanceClass: 'CLASS_A_EDGE', minimumResponseRate: 0.5 }, { impedanceClass: 'CLASS_A_EDGE', minimumResponseRate: 0.6 }] as const;
+    await assert.rejects(console.broadcast('x', { cascade: 'priority', priorityOrder: twice }), /options\.priorityOrder\[1\]\.impedanceClass must be listed once \(got 'CLASS_A_EDGE' again\)/);
   });
 });

@@ -1,0 +1,292 @@
+import type { ActorContext, ActorRef } from '../../src/index.js';
+import type { AgentImpedance, ImpedanceClass } from '../impedance/index.js';
+import { DigestBuilder, EMPTY_DIGEST, batchSends, classifyArrival, computeSendSchedule, predictionConfidence } from '../protocol/index.js';
+import type { ArrivalWindow, LatencyDigest, TargetDelay } from '../protocol/index.js';
+import { agentClassOf, epochNow, expectedReplyMs, meshSettings } from './wave.js';
+import type { MeshSettings } from './wave.js';
+import type { Wave, WaveReport } from './wave.js';
+
+export { epochNow };
+
+/**
+ * The predictive scatter-gather of MESH-30K 3.1 and 3.2, carried out by the hierarchy (as
+ * 3.3 has sector coordinators "handle their own scatter-gather").
+ *
+ *   orchestrator --gather(T, window)--> sectors --> cluster leads
+ *   cluster lead: for each of its agents, the expected delay and confidence from that
+ *                 agent's latest heartbeat (its AgentImpedance: p50 latency + p50
+ *                 processing; confidence by 3.1's calculate_confidence), or from its class
+ *                 when it has not reported yet; computeSendSchedule(T) -> SCHEDULED sends
+ *                 at T - expected delay, or SKIP (insufficient_lead_time, low_confidence);
+ *                 batchSends in 1 ms buckets, one timer per batch; each agent gets a
+ *                 stamped wave and answers with the time it became READY (`readyAtMs`)
+ *   cluster lead -> report: arrivals classified against [T - w, T + w] (early, in-window,
+ *                 late, missing), conflicts, digests of |readyAt - T| and of |actual delay
+ *                 - predicted delay|; sectors and the orchestrator sum the reports
+ *
+ * Why the agent's ready time, not the report's arrival: part 3 synchronizes when agents
+ * are READY ("time is an arrival state"); the trip of the ACK back up is not part of it.
+ * An agent's ready time is when it handled the wave plus its simulated delay, so the
+ * runtime's real delivery and timer delays are in the error, the simulation's own timer
+ * granularity is not. Times are epoch ms with sub-ms precision (performance.timeOrigin +
+ * performance.now()), comparable between processes of one machine.
+ *
+ * A cluster lead answers at T + w + grace (stragglers that arrive later are missing); a
+ * sector or the orchestrator when every child answered or at T + w + 2 * grace.
+ */
+
+
+/** Asks a level to run scatter-gather `gatherId` over the agents below it. */
+export interface Gather {
+  readonly type: 'gather';
+  readonly gatherId: number;
+  /** T: when every agent should be READY, epoch ms. */
+  readonly targetAtMs: number;
+  /** The arrival window's half-width w, ms. */
+  readonly halfWidthMs: number;
+  /** How long after the window's end a level waits for stragglers, ms. */
+  readonly graceMs: number;
+  /** Agents whose confidence is below this are skipped (3.1 SKIP low_confidence). */
+  readonly minConfidence: number;
+  readonly replyTo: ActorRef<GatherReport>;
+}
+
+/** Sums of a gather below one actor. */
+export interface GatherReport {
+  readonly type: 'gather-report';
+  readonly gatherId: number;
+  readonly from: string;
+  readonly agents: number;
+  readonly sent: number;
+  readonly skippedLate: number;
+  readonly skippedLowConfidence: number;
+  /** READY answers by the window's end (early or in-window). */
+  readonly ready: number;
+  /** READY answers after the window's end. */
+  readonly lateReady: number;
+  readonly conflicts: number;
+  readonly early: number;
+  readonly inWindow: number;
+  readonly late: number;
+  readonly missing: number;
+  /** Sends predicted from a heartbeat (vs. from the class's typical figures). */
+  readonly fromProfile: number;
+  /** Children (coordinators) that did not report in time. */
+  readonly missingChildren: number;
+  /** |readyAt - T| of every answer, ms. */
+  readonly arrivalErrors: LatencyDigest;
+  /** |actual delay - predicted delay| of every answer, ms (impedance prediction accuracy). */
+  readonly predictionErrors: LatencyDigest;
+}
+
+/** A level's own timer: the gather's reporting time came. */
+export interface GatherDue {
+  readonly type: 'gather-due';
+  readonly gatherId: number;
+}
+
+/** A cluster lead's own timer: send batch `batch` of gather `gatherId`. */
+export interface GatherSend {
+  readonly type: 'gather-send';
+  readonly gatherId: number;
+  readonly batch: number;
+}
+
+/** What a cluster lead knows of an agent, for a prediction. */
+export type ImpedanceLookup = (agentPath: string) => AgentImpedance | undefined;
+
+/** The expected delay and confidence of one agent (exported for tests and the scenario). */
+export function predictAgent(impedance: AgentImpedance | undefined, cls: ImpedanceClass, nowEpochMs: number, settings: Pick<MeshSettings, 'maxReplyMs' | 'speedup'>): { expectedDelayMs: number; confidence: number; fromProfile: boolean } {
+  if (impedance === undefined || impedance.samples === 0) {
+    // No heartbeat yet: the class's typical figures, with the confidence of an unknown agent.
+    return { expectedDelayMs: expectedReplyMs(cls, settings), confidence: predictionConfidence({ reliability: 1, driftCoefficient: 0, heartbeatAgeMs: null }), fromProfile: false };
+  }
+  const expected = Math.min(settings.maxReplyMs, impedance.latencyP50Ms + impedance.processingP50Ms);
+  return {
+    expectedDelayMs: expected,
+    confidence: predictionConfidence({ reliability: impedance.reliability, driftCoefficient: impedance.driftCoefficient, heartbeatAgeMs: Math.max(0, nowEpochMs - impedance.at) }),
+    fromProfile: true,
+  };
+}
+
+const zeroReport = (gatherId: number, from: string): Omit<GatherReport, 'arrivalErrors' | 'predictionErrors'> => ({
+  type: 'gather-report',
+  gatherId,
+  from,
+  agents: 0,
+  sent: 0,
+  skippedLate: 0,
+  skippedLowConfidence: 0,
+  ready: 0,
+  lateReady: 0,
+  conflicts: 0,
+  early: 0,
+  inWindow: 0,
+  late: 0,
+  missing: 0,
+  fromProfile: 0,
+  missingChildren: 0,
+});
+
+type Sums = { -readonly [K in keyof ReturnType<typeof zeroReport>]: ReturnType<typeof zeroReport>[K] };
+
+interface Probe {
+  readonly path: string;
+  readonly ref: ActorRef<Wave>;
+  readonly predictedMs: number;
+  sentAt: number;
+  answered: boolean;
+}
+
+interface Running {
+  readonly gather: Gather;
+  readonly sums: Sums;
+  readonly arrival: DigestBuilder;
+  readonly prediction: DigestBuilder;
+  readonly window: ArrivalWindow;
+  /** Cluster lead: probes by wave id; batches of probe indexes. */
+  readonly probes: Map<number, Probe>;
+  readonly batches: (readonly Probe[])[];
+  /** Coordinators: children still to report. */
+  expected: number;
+  received: number;
+}
+
+/**
+ * A level's scatter-gather state. A cluster lead (`leaf: true`) probes its agents; the
+ * levels above forward and sum. Probe ids live in their own range (negative wave ids) so
+ * an agent's answer can never be taken for a wave's.
+ */
+export class GatherRunner {
+  private readonly running = new Map<number, Running>();
+  private readonly probeOwner = new Map<number, number>();
+  private nextProbe = -1;
+
+  constructor(
+    private readonly leaf: boolean,
+    private readonly impedanceOf: ImpedanceLookup = () => undefined,
+  ) {}
+
+  /** Starts `gather` below this actor. */
+  start(gather: Gather, ctx: ActorContext<unknown>): void {
+    const now = epochNow();
+    const sums = zeroReport(gather.gatherId, ctx.path) as Sums;
+    const window: ArrivalWindow = { startMs: gather.targetAtMs - gather.halfWidthMs, targetTimeMs: gather.targetAtMs, endMs: gather.targetAtMs + gather.halfWidthMs, halfWidthMs: gather.halfWidthMs };
+    const run: Running = { gather, sums, arrival: new DigestBuilder(), prediction: new DigestBuilder(), window, probes: new Map(), batches: [], expected: 0, received: 0 };
+    this.running.set(gather.gatherId, run);
+    const children = ctx.children;
+    const dueAt = window.endMs + gather.graceMs * (this.leaf ? 1 : 2);
+    ctx.timers.startSingleTimer(`gather-${gather.gatherId}`, { type: 'gather-due', gatherId: gather.gatherId } satisfies GatherDue, Math.max(0, dueAt - now));
+    if (!this.leaf) {
+      run.expected = children.length;
+      const forward: Gather = { ...gather, replyTo: ctx.self as ActorRef<GatherReport> };
+      for (const child of children) (child as ActorRef<Gather>).tell(forward);
+      if (run.expected === 0) this.finish(gather.gatherId, ctx);
+      return;
+    }
+    const settings = meshSettings(ctx.system);
+    const targets: TargetDelay[] = [];
+    const byPath = new Map<string, Probe>();
+    for (const child of children) {
+      const path = child.path;
+      const p = predictAgent(this.impedanceOf(path), agentClassOf(path, settings.seed), now, settings);
+      if (p.fromProfile) sums.fromProfile++;
+      targets.push({ id: path, expectedDelayMs: p.expectedDelayMs, confidence: p.confidence });
+      byPath.set(path, { path, ref: child as ActorRef<Wave>, predictedMs: p.expectedDelayMs, sentAt: 0, answered: false });
+    }
+    sums.agents = children.length;
+    const schedule = computeSendSchedule(targets, { targetTimeMs: gather.targetAtMs, nowMs: now, minConfidence: gather.minConfidence });
+    for (const entry of schedule) {
+      if (entry.status === 'SKIP') {
+        if (entry.reason === 'low_confidence') sums.skippedLowConfidence++;
+        else sums.skippedLate++;
+      }
+    }
+    const batches = batchSends(schedule, { nowMs: now, bucketMs: 1 });
+    batches.forEach((b, i) => {
+      run.batches.push(b.ids.map((id) => byPath.get(id)!));
+      const delay = b.atMs - now;
+      if (delay <= 0) this.sendBatch({ type: 'gather-send', gatherId: gather.gatherId, batch: i }, ctx);
+      else ctx.timers.startSingleTimer(`gather-${gather.gatherId}-${i}`, { type: 'gather-send', gatherId: gather.gatherId, batch: i } satisfies GatherSend, delay);
+    });
+  }
+
+  /** A cluster lead's batch is due: sends its stamped waves. */
+  sendBatch(message: GatherSend, ctx: ActorContext<unknown>): void {
+    const run = this.running.get(message.gatherId);
+    if (run === undefined) return;
+    const self = ctx.self as ActorRef<WaveReport>;
+    for (const probe of run.batches[message.batch] ?? []) {
+      const id = this.nextProbe--;
+      run.probes.set(id, probe);
+      this.probeOwner.set(id, message.gatherId);
+      probe.sentAt = epochNow();
+      run.sums.sent++;
+      probe.ref.tell({ type: 'wave', waveId: id, replyTo: self, stamp: true });
+    }
+  }
+
+  /** Whether `waveId` is one of this runner's probes (a cluster lead routes agents' answers by it). */
+  ownsProbe(waveId: number): boolean {
+    return this.probeOwner.has(waveId);
+  }
+
+  /** An agent's answer to a probe. */
+  probeAnswered(report: WaveReport): void {
+    const gatherId = this.probeOwner.get(report.waveId);
+    if (gatherId === undefined) return;
+    this.probeOwner.delete(report.waveId);
+    const run = this.running.get(gatherId);
+    const probe = run?.probes.get(report.waveId);
+    if (run === undefined || probe === undefined || probe.answered) return;
+    probe.answered = true;
+    const readyAt = report.readyAtMs ?? epochNow();
+    const s = run.sums;
+    const where = classifyArrival(run.window, readyAt);
+    if (where === 'early') s.early++;
+    else if (where === 'late') s.late++;
+    else s.inWindow++;
+    if (report.counts.conflict > 0) s.conflicts++;
+    else if (report.counts.ready > 0) {
+      if (where === 'late') s.lateReady++;
+      else s.ready++;
+    }
+    run.arrival.add(Math.abs(readyAt - run.window.targetTimeMs));
+    run.prediction.add(Math.abs(readyAt - probe.sentAt - probe.predictedMs));
+  }
+
+  /** A child's report (levels above the cluster leads). */
+  report(report: GatherReport, ctx: ActorContext<unknown>): void {
+    const run = this.running.get(report.gatherId);
+    if (run === undefined) return; // late: the child was counted missing
+    const s = run.sums;
+    for (const key of SUMMED) s[key] += report[key];
+    run.arrival.merge(report.arrivalErrors);
+    run.prediction.merge(report.predictionErrors);
+    run.received++;
+    if (run.received >= run.expected) this.finish(report.gatherId, ctx);
+  }
+
+  /** The reporting time came: answer with what there is. */
+  due(message: GatherDue, ctx: ActorContext<unknown>): void {
+    if (this.running.has(message.gatherId)) this.finish(message.gatherId, ctx);
+  }
+
+  private finish(gatherId: number, ctx: ActorContext<unknown>): void {
+    const run = this.running.get(gatherId)!;
+    this.running.delete(gatherId);
+    ctx.timers.cancel(`gather-${gatherId}`);
+    const s = run.sums;
+    if (this.leaf) {
+      for (const [id, probe] of run.probes) {
+        this.probeOwner.delete(id);
+        if (!probe.answered) s.missing++;
+      }
+      // Batches not sent yet (a reporting time before T is a caller's mistake, but never lose count).
+      for (let i = 0; i < run.batches.length; i++) ctx.timers.cancel(`gather-${gatherId}-${i}`);
+    } else s.missingChildren += run.expected - run.received;
+    run.gather.replyTo.tell({ ...s, arrivalErrors: run.arrival.count === 0 ? EMPTY_DIGEST : run.arrival.build(), predictionErrors: run.prediction.count === 0 ? EMPTY_DIGEST : run.prediction.build() });
+  }
+}
+
+const SUMMED = ['agents', 'sent', 'skippedLate', 'skippedLowConfidence', 'ready', 'lateReady', 'conflicts', 'early', 'inWindow', 'late', 'missing', 'fromProfile', 'missingChildren'] as const;
