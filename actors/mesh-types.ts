@@ -1,12 +1,30 @@
 import type { ActorContext, ActorRef, ActorSystem, FunctionBehavior } from '../src/index.js';
 import { registerTreeType } from '../supervisors/config/index.js';
-import { WaveGatherer, agentWave, createAgentSim, meshSettings } from './mesh/wave.js';
+import { WaveGatherer, agentWave, meshSettings } from './mesh/wave.js';
 import { agentClassOf } from './mesh/wave.js';
-import type { AgentSim, Wave, WaveReport, WaveTimeout } from './mesh/wave.js';
+import type { Wave, WaveReport, WaveTimeout } from './mesh/wave.js';
 import type { ImpedanceClass } from './impedance/index.js';
+import { agentSimFor, setAgentCapabilities } from './mesh/agent-sims.js';
+import { checkAgentProps } from './mesh/capabilities.js';
+import { ClusterHeartbeats, GlobalHeartbeats, SectorHeartbeats, agentHeartbeat } from './mesh/heartbeat.js';
+import type { GlobalImpedance, Heartbeat, HeartbeatMsg } from './mesh/heartbeat.js';
+import { conflictDeskOf, escalationCounterOf } from './mesh/conflict-desk.js';
+import type { ConflictDesk, ConflictMsg } from './mesh/conflict-desk.js';
+import { routeTask } from './mesh/capability-routing.js';
+import { GatherRunner, frozenGather } from './mesh/gather.js';
+import type { GatherMsg } from './mesh/gather.js';
+import type { RouteRequest } from './mesh/capability-routing.js';
 
 export { MESH_DEFAULTS, configureMesh, meshSettings, agentClassOf, expectedReplyMs, hashOf } from './mesh/wave.js';
 export type { MeshSettings, Wave, WaveReport, WaveTimeout } from './mesh/wave.js';
+export { agentSimOf } from './mesh/agent-sims.js';
+export { DEFAULT_CAPABILITIES, AgentPropsError, checkAgentProps } from './mesh/capabilities.js';
+export type { AgentProps } from './mesh/capabilities.js';
+export { HEARTBEAT_DEFAULTS, configureHeartbeats, heartbeatSettings } from './mesh/heartbeat.js';
+export type { HeartbeatSettings, Heartbeat, AgentHeartbeat, ClusterHeartbeat, SectorHeartbeat, HeartbeatNow, ImpedancesQuery, AgentImpedances, ImpedanceMapQuery, ImpedanceView, ClusterImpedance, SectorImpedance, GlobalImpedance } from './mesh/heartbeat.js';
+export { CONFLICT_QUARANTINE_REASON, configureConflicts, meshQuarantine, conflictDetailOf } from './mesh/conflict-desk.js';
+export type { ConflictEscalated, ConflictsQuery, ConflictSummary } from './mesh/conflict-desk.js';
+export type { RouteRequest, NoCapableAgent } from './mesh/capability-routing.js';
 
 /**
  * The MESH-30K actor types: enough for `examples/mesh-30k.yaml` to name them, for tests to
@@ -30,6 +48,20 @@ export type { MeshSettings, Wave, WaveReport, WaveTimeout } from './mesh/wave.js
  *       a frozen coordinator refuses new work: a wave is answered at once with no ACKs and
  *       its path in `frozen`, a `deliver` with a Refused (the flag is lost on a restart),
  *   { type: 'deliver', target, message } forwarded down towards `target` (refused when frozen).
+ *
+ * Heartbeats, capabilities and routing, conflicts (actors/mesh/heartbeat.ts,
+ * capabilities.ts, capability-routing.ts, conflict-desk.ts):
+ *   agents        { type: 'heartbeat', beat, at, replyTo } with their AgentImpedance;
+ *                 capabilities from the node's `props: { capabilities: [...] }`, else by class
+ *   cluster leads beat their agents every intervalMs (configureHeartbeats) and report a
+ *                 ClusterAggregate up; answer { type: 'impedances', replyTo }; log the
+ *                 CONFLICT acks of their agents, escalate them, hold their tasks
+ *   sectors       aggregate their clusters' beats and report up
+ *   orchestrator  keeps the global map; answers { type: 'impedance-map', replyTo },
+ *                 { type: 'heartbeat-now', replyTo? }, { type: 'route', capability, task,
+ *                 replyTo } and { type: 'conflicts', replyTo }
+ * (`impedance-map`, `heartbeat-now` and `conflicts` are answered by every coordinator for
+ * what is at and below it.)
  */
 
 export interface Pong {
@@ -103,17 +135,9 @@ export interface FreezeState {
   readonly frozen: boolean;
 }
 
-export type AgentMsg = { readonly type: 'ping'; readonly replyTo: ActorRef<Pong> } | { readonly type: 'fail'; readonly reason?: string } | { readonly type: 'stop' } | Wave | Question | Task;
+export type AgentMsg = { readonly type: 'ping'; readonly replyTo: ActorRef<Pong> } | { readonly type: 'fail'; readonly reason?: string } | { readonly type: 'stop' } | Wave | Question | Task | Heartbeat;
 
-export type CoordinatorMsg = AgentMsg | { readonly type: 'status'; readonly replyTo: ActorRef<CoordinatorStatus> } | WaveReport | WaveTimeout | Deliver | FreezeSwitch;
-
-/** Each agent's simulation, made on its first wave (an idle agent costs nothing more). */
-const sims = new WeakMap<object, AgentSim>();
-
-/** The impedance simulation of the agent `ref` (after its first wave), for inspection. */
-export function agentSimOf(ref: ActorRef<unknown>): AgentSim | undefined {
-  return sims.get(ref);
-}
+export type CoordinatorMsg = AgentMsg | { readonly type: 'status'; readonly replyTo: ActorRef<CoordinatorStatus> } | WaveReport | WaveTimeout | Deliver | FreezeSwitch | HeartbeatMsg | ConflictMsg | RouteRequest | GatherMsg;
 
 /** Raised by `{ type: 'fail' }`: a deliberate failure. */
 export class AgentFailure extends Error {
@@ -143,18 +167,23 @@ function agentReceive(message: AgentMsg, ctx: ActorContext<AgentMsg>): void {
     case 'task':
       message.replyTo.tell({ type: 'task-done', from: ctx.path, task: message.task, cls: agentClassOf(ctx.path, meshSettings(ctx.system).seed) });
       break;
-    case 'wave': {
-      const settings = meshSettings(ctx.system);
-      let sim = sims.get(ctx.self);
-      if (sim === undefined) sims.set(ctx.self, (sim = createAgentSim(ctx.path, settings)));
-      agentWave(message, ctx as unknown as ActorContext<never>, sim, settings);
+    case 'wave':
+      agentWave(message, ctx as unknown as ActorContext<never>, agentSimFor(ctx as ActorContext<unknown>), meshSettings(ctx.system));
       break;
-    }
+    case 'heartbeat':
+      agentHeartbeat(message, ctx as ActorContext<unknown>);
+      break;
   }
 }
 
-/** The agent: a leaf that answers pings and fails or stops when told. */
-export const agent: FunctionBehavior<AgentMsg, unknown> = function agent() {
+/**
+ * The agent: a leaf that answers pings and fails or stops when told. Its props may give
+ * its capabilities (`{ capabilities: [...] }`); anything else fails its start with an
+ * AgentPropsError naming the agent, the key and the value.
+ */
+export const agent: FunctionBehavior<AgentMsg, unknown> = function agent(ctx, props) {
+  const capabilities = checkAgentProps(props, ctx.path);
+  if (capabilities !== undefined) setAgentCapabilities(ctx.self, capabilities);
   return agentReceive;
 };
 
@@ -173,6 +202,15 @@ export function coordinator(role: string): FunctionBehavior<CoordinatorMsg, unkn
     const gatherer = new WaveGatherer(role);
     const c = ctx as ActorContext<unknown>;
     let frozen = false;
+    const isFrozen = (): boolean => frozen;
+    // Per role: heartbeat state, conflict handling.
+    const desk: ConflictDesk | undefined = role === 'cluster-lead' ? conflictDeskOf(c) : undefined;
+    const cluster = desk !== undefined ? new ClusterHeartbeats(isFrozen, (path) => desk.isQuarantined(ctx.system, path)) : undefined;
+    const sector = role === 'sector-coordinator' ? new SectorHeartbeats(isFrozen) : undefined;
+    const global = role === 'orchestrator' ? new GlobalHeartbeats() : undefined;
+    const escalations = desk === undefined ? escalationCounterOf(c) : undefined;
+    const gathers = new GatherRunner(cluster !== undefined, cluster === undefined ? undefined : (path) => cluster.impedanceOf(path));
+    cluster?.start(c);
     return (message) => {
       switch (message.type) {
         case 'freeze':
@@ -182,20 +220,83 @@ export function coordinator(role: string): FunctionBehavior<CoordinatorMsg, unkn
           message.replyTo?.tell({ type: 'freeze-state', path: ctx.path, frozen });
           return;
         case 'deliver':
+          // A quarantined agent's tasks wait in the conflict quarantine (frozen refuses first).
+          if (desk !== undefined && !frozen && message.message.type === 'task' && desk.hold(ctx.system, message.target, message.message)) return;
           deliver(message, c, frozen);
           return;
         case 'status':
           message.replyTo.tell({ type: 'status', path: ctx.path, role, children: ctx.children.length, restarts: ctx.restartCount });
           return;
         case 'wave':
-          if (frozen) message.replyTo.tell({ type: 'wave-report', waveId: message.waveId, from: ctx.path, counts: { ready: 0, transit: 0, conflict: 0 }, missing: 0, latencies: {}, frozen: [ctx.path] });
+          cluster?.waveSeen();
+          if (frozen) message.replyTo.tell({ type: 'wave-report', waveId: message.waveId, from: ctx.path, counts: { ready: 0, transit: 0, conflict: 0 }, missing: 0, frozen: [ctx.path] });
           else gatherer.start(message, c);
           return;
         case 'wave-report':
-          gatherer.report(message, c);
+          // The one extra check on the wave path: only a lead's agents' CONFLICT acks go to the desk.
+          if (message.counts.conflict > 0 && desk !== undefined) desk.record(message, c);
+          // Scatter-gather probes have negative ids (gather.ts); waves never do.
+          if (message.waveId < 0) gathers.probeAnswered(message);
+          else gatherer.report(message, c);
+          return;
+        case 'gather':
+          if (frozen) message.replyTo.tell(frozenGather(message, ctx.path));
+          else gathers.start(message, c);
+          return;
+        case 'gather-report':
+          gathers.report(message, c);
+          return;
+        case 'gather-send':
+          gathers.sendBatch(message, c);
+          return;
+        case 'gather-due':
+          gathers.due(message, c);
           return;
         case 'wave-timeout':
           gatherer.timeout(message, c);
+          return;
+        case 'heartbeat-tick':
+          cluster?.tick(c);
+          return;
+        case 'heartbeat-window':
+          cluster?.window(message, c);
+          return;
+        case 'agent-heartbeat':
+          cluster?.answer(message, c);
+          return;
+        case 'cluster-heartbeat':
+          sector?.cluster(message, c);
+          return;
+        case 'sector-heartbeat':
+          global?.sector(message);
+          return;
+        case 'heartbeat-now':
+          if (cluster !== undefined) cluster.beatNow(c, message.replyTo);
+          else if (sector !== undefined) sector.now(message, c);
+          else if (global !== undefined) global.now(message, c);
+          else message.replyTo?.tell(noView(c));
+          return;
+        case 'impedances':
+          if (cluster !== undefined) cluster.impedances(message, c);
+          else message.replyTo.tell({ type: 'agent-impedances', from: ctx.path, frozen, agents: [] });
+          return;
+        case 'impedance-map':
+          message.replyTo.tell(cluster?.view(c) ?? sector?.view(c) ?? global?.view(c) ?? noView(c));
+          return;
+        case 'heartbeat':
+          return; // for agents: a coordinator has no profiler of its own
+        case 'mesh-continue':
+          message.run();
+          return;
+        case 'conflict-escalated':
+          escalations?.add(message);
+          return;
+        case 'conflicts':
+          if (desk !== undefined) message.replyTo.tell(desk.summary(ctx.system));
+          else escalations!.summarize(message, c, role === 'orchestrator' ? 'orchestrator' : 'sector', meshSettings(ctx.system).gatherTimeoutMs * 2 + 100);
+          return;
+        case 'route':
+          routeRequest(message, c, role, frozen, global);
           return;
         default:
           agentReceive(message, ctx as ActorContext<AgentMsg>);
@@ -204,6 +305,24 @@ export function coordinator(role: string): FunctionBehavior<CoordinatorMsg, unkn
   };
   Object.defineProperty(behavior, 'name', { value: role });
   return behavior;
+}
+
+/** The answer to `impedance-map` of a coordinator of some other role: it keeps no view. */
+function noView(ctx: ActorContext<unknown>): GlobalImpedance {
+  return { type: 'global-impedance-map', from: ctx.path, map: null };
+}
+
+/** `route`: the orchestrator routes (capability-routing.ts); other coordinators pass it up. */
+function routeRequest(message: RouteRequest, ctx: ActorContext<unknown>, role: string, frozen: boolean, global: GlobalHeartbeats | undefined): void {
+  if (global === undefined || role !== 'orchestrator') {
+    ctx.parent.tell(message);
+    return;
+  }
+  if (frozen) {
+    message.replyTo.tell({ type: 'no-capable-agent', capability: message.capability, task: message.task, reason: 'frozen', skipped: [] });
+    return;
+  }
+  void routeTask(message, { system: ctx.system, self: ctx.self, path: ctx.path, map: global.map(), timeoutMs: meshSettings(ctx.system).gatherTimeoutMs + 100 });
 }
 
 /** The type names `registerMeshTypes` registers. */

@@ -73,6 +73,8 @@ export interface GatherReport {
   readonly fromProfile: number;
   /** Children (coordinators) that did not report in time. */
   readonly missingChildren: number;
+  /** Frozen coordinators that refused the gather (their agents were not probed). */
+  readonly frozen: readonly string[];
   /** |readyAt - T| of every answer, ms. */
   readonly arrivalErrors: LatencyDigest;
   /** |actual delay - predicted delay| of every answer, ms (impedance prediction accuracy). */
@@ -92,6 +94,9 @@ export interface GatherSend {
   readonly batch: number;
 }
 
+/** The scatter-gather messages a coordinator handles. */
+export type GatherMsg = Gather | GatherReport | GatherDue | GatherSend;
+
 /** What a cluster lead knows of an agent, for a prediction. */
 export type ImpedanceLookup = (agentPath: string) => AgentImpedance | undefined;
 
@@ -109,7 +114,7 @@ export function predictAgent(impedance: AgentImpedance | undefined, cls: Impedan
   };
 }
 
-const zeroReport = (gatherId: number, from: string): Omit<GatherReport, 'arrivalErrors' | 'predictionErrors'> => ({
+const zeroReport = (gatherId: number, from: string): Omit<GatherReport, 'arrivalErrors' | 'predictionErrors' | 'frozen'> => ({
   type: 'gather-report',
   gatherId,
   from,
@@ -144,6 +149,7 @@ interface Running {
   readonly arrival: DigestBuilder;
   readonly prediction: DigestBuilder;
   readonly window: ArrivalWindow;
+  readonly frozen: string[];
   /** Cluster lead: probes by wave id; batches of probe indexes. */
   readonly probes: Map<number, Probe>;
   readonly batches: (readonly Probe[])[];
@@ -172,7 +178,7 @@ export class GatherRunner {
     const now = epochNow();
     const sums = zeroReport(gather.gatherId, ctx.path) as Sums;
     const window: ArrivalWindow = { startMs: gather.targetAtMs - gather.halfWidthMs, targetTimeMs: gather.targetAtMs, endMs: gather.targetAtMs + gather.halfWidthMs, halfWidthMs: gather.halfWidthMs };
-    const run: Running = { gather, sums, arrival: new DigestBuilder(), prediction: new DigestBuilder(), window, probes: new Map(), batches: [], expected: 0, received: 0 };
+    const run: Running = { gather, sums, arrival: new DigestBuilder(), prediction: new DigestBuilder(), window, frozen: [], probes: new Map(), batches: [], expected: 0, received: 0 };
     this.running.set(gather.gatherId, run);
     const children = ctx.children;
     const dueAt = window.endMs + gather.graceMs * (this.leaf ? 1 : 2);
@@ -261,6 +267,7 @@ export class GatherRunner {
     if (run === undefined) return; // late: the child was counted missing
     const s = run.sums;
     for (const key of SUMMED) s[key] += report[key];
+    if (report.frozen.length > 0) run.frozen.push(...report.frozen);
     run.arrival.merge(report.arrivalErrors);
     run.prediction.merge(report.predictionErrors);
     run.received++;
@@ -285,8 +292,13 @@ export class GatherRunner {
       // Batches not sent yet (a reporting time before T is a caller's mistake, but never lose count).
       for (let i = 0; i < run.batches.length; i++) ctx.timers.cancel(`gather-${gatherId}-${i}`);
     } else s.missingChildren += run.expected - run.received;
-    run.gather.replyTo.tell({ ...s, arrivalErrors: run.arrival.count === 0 ? EMPTY_DIGEST : run.arrival.build(), predictionErrors: run.prediction.count === 0 ? EMPTY_DIGEST : run.prediction.build() });
+    run.gather.replyTo.tell({ ...s, frozen: run.frozen, arrivalErrors: run.arrival.count === 0 ? EMPTY_DIGEST : run.arrival.build(), predictionErrors: run.prediction.count === 0 ? EMPTY_DIGEST : run.prediction.build() });
   }
+}
+
+/** A frozen coordinator's answer: it refuses new work, so nothing below it is probed. */
+export function frozenGather(gather: Gather, path: string): GatherReport {
+  return { ...zeroReport(gather.gatherId, path), frozen: [path], arrivalErrors: EMPTY_DIGEST, predictionErrors: EMPTY_DIGEST };
 }
 
 const SUMMED = ['agents', 'sent', 'skippedLate', 'skippedLowConfidence', 'ready', 'lateReady', 'conflicts', 'early', 'inWindow', 'late', 'missing', 'fromProfile', 'missingChildren'] as const;
