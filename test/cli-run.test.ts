@@ -14,7 +14,7 @@ interface Run {
 /** `actormesh ARGS` from the sources, as a real child process in the repository root. */
 function actormesh(...args: string[]): Promise<Run> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: REPO_ROOT, timeout: 15_000, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
+    execFile(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: REPO_ROOT, timeout: 60_000, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
       const code = error === null ? 0 : typeof error.code === 'number' ? error.code : -1;
       resolve({ code, stdout, stderr });
     });
@@ -22,9 +22,9 @@ function actormesh(...args: string[]): Promise<Run> {
 }
 
 describe('cli: actormesh run', function () {
-  this.timeout(20_000);
+  this.timeout(70_000);
 
-  it('runs the 30k mesh with --json: one JSON object on stdout, a wave that reached 30,000 agents', async () => {
+  it('runs the full 30k mesh end to end with --json: one JSON object on stdout, the KPI summary computed from what happened', async () => {
     const result = await actormesh('run', 'examples/mesh-30k.yaml', '--json', '--duration', '300', '--seed', '1');
     assert.equal(result.code, 0, result.stderr);
     const summary = JSON.parse(result.stdout) as any; // throws unless stdout is exactly one JSON value
@@ -36,11 +36,44 @@ describe('cli: actormesh run', function () {
     assert.equal(summary.wave.counts.ready + summary.wave.counts.conflict, 30000);
     assert.equal(summary.wave.levels.agent.count, 30000);
     assert.equal(summary.wave.levels['cluster-lead'].count, 1000);
-    assert.equal(summary.scatterGather.sent, 1000);
+    // Every agent probed by the predictive scatter-gathers (or skipped with a reason); the
+    // leads predicted from heartbeats (a beat can miss a few agents on a loaded machine).
+    for (const round of [summary.scatterGather.calibration, ...summary.scatterGather.rounds]) {
+      assert.equal(round.agents, 30000);
+      assert.ok(round.fromProfile >= 29000, `predicted from heartbeats: ${round.fromProfile}`);
+      assert.equal(round.sent + round.skipped.insufficientLeadTime + round.skipped.lowConfidence + round.notSent, 30000);
+      assert.equal(round.inWindow + round.early + round.late + round.missing, round.sent);
+    }
+    assert.equal(summary.scatterGather.rounds.length, 2);
+    assert.match(summary.ask.answer, /heard: status report/);
+    assert.equal(summary.delegation.outcome, 'done');
+    assert.equal(summary.delegation.cls, 'D_GPU', "'inference' is a GPU capability");
     assert.equal(summary.heal.healed, true);
     assert.equal(summary.status.mode, 'FULL');
+    // The KPI summary of part 11.1, measured from what happened. Every KPI but the sector
+    // recovery (no sector failed) has a value and a verdict consistent with its target;
+    // those that do not depend on the machine's speed are met. (The timing targets are
+    // checked by `npm run bench -- mesh` and recorded in docs/performance.md.)
     assert.equal(summary.kpis.length, 8);
-    assert.ok(summary.kpis.some((row: any) => row.kpi === 'cascade_latency_p95' && typeof row.value === 'number'));
+    const rows = new Map<string, any>(summary.kpis.map((row: any) => [row.kpi, row]));
+    const check: Record<string, (v: number) => boolean> = {
+      coordination_success_rate: (v) => v >= 0.99,
+      arrival_window_hit_rate: (v) => v >= 0.95,
+      impedance_prediction_accuracy: (v) => v >= 0.9,
+      conflict_rate: (v) => v <= 0.01,
+      mesh_availability: (v) => v >= 0.999,
+      cascade_latency_p95: (v) => v <= 1000,
+      recovery_time_cluster: (v) => v <= 300_000,
+    };
+    for (const [kpi, met] of Object.entries(check)) {
+      const row = rows.get(kpi);
+      assert.equal(typeof row.value, 'number', `${kpi} has a value`);
+      assert.equal(row.met, met(row.value), `${kpi} = ${row.value}: verdict ${row.met} against ${row.target}`);
+    }
+    assert.equal(rows.get('recovery_time_sector').value, null);
+    assert.equal(rows.get('recovery_time_sector').met, null);
+    for (const kpi of ['conflict_rate', 'mesh_availability', 'recovery_time_cluster']) assert.equal(rows.get(kpi).met, true, `${kpi} met`);
+    assert.ok(rows.get('conflict_rate').value > 0, 'conflictRate 0.001 makes some CONFLICT acks');
     // Progress went to stderr as plain lines (not a TTY), at most one per 10%.
     const progress = result.stderr.split('\n').filter((line) => line.startsWith('spawning: '));
     assert.ok(progress.length >= 1 && progress.length <= 10, result.stderr);

@@ -29,6 +29,8 @@ export interface GatherRoundOptions {
   /** How long each level waits for stragglers after the window, ms. */
   readonly graceMs: number;
   readonly minConfidence?: number;
+  /** See Gather.runtimeLeadMs (default 0). */
+  readonly runtimeLeadMs?: number;
   readonly judge?: GatherOptions;
 }
 
@@ -50,12 +52,13 @@ export function nextHalfWidth(previous: LatencyDigest | undefined, options: Pick
 /** Runs one round from `root` (an orchestrator, a sector or a cluster lead). */
 export async function runGatherRound(root: ActorRef<unknown>, options: GatherRoundOptions): Promise<GatherRound> {
   if (!(options.leadMs > 0)) throw new RangeError(`runGatherRound: leadMs must be > 0 (got ${options.leadMs})`);
+  if (!((options.runtimeLeadMs ?? 0) >= 0)) throw new RangeError(`runGatherRound: runtimeLeadMs must be >= 0 (got ${options.runtimeLeadMs})`);
   if (!(options.graceMs >= 0)) throw new RangeError(`runGatherRound: graceMs must be >= 0 (got ${options.graceMs})`);
   const halfWidthMs = nextHalfWidth(options.previous, options);
   const t0 = performance.now();
   const targetAtMs = epochNow() + options.leadMs;
   const report = await root.ask<GatherReport>(
-    (replyTo) => ({ type: 'gather', gatherId: options.gatherId, targetAtMs, halfWidthMs, graceMs: options.graceMs, minConfidence: options.minConfidence ?? 0, replyTo }) satisfies Gather,
+    (replyTo) => ({ type: 'gather', gatherId: options.gatherId, targetAtMs, halfWidthMs, graceMs: options.graceMs, minConfidence: options.minConfidence ?? 0, runtimeLeadMs: options.runtimeLeadMs ?? 0, replyTo }) satisfies Gather,
     { timeoutMs: options.leadMs + halfWidthMs + 3 * options.graceMs + 5000 },
   );
   const verdict = judgeGather({ sent: report.sent, ready: report.ready, lateReady: report.lateReady }, options.judge);

@@ -3,20 +3,37 @@ import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
 import type { ActorRef, ActorSystem } from '../../src/index.js';
 import { spawnTree } from '../../supervisors/config/index.js';
 import type { TreeConfig, TreeHandle } from '../../supervisors/config/index.js';
-import { EMPTY_DIGEST, KpiAccumulator, arrivalWindow, classifyArrival, digestPercentile, evaluateGather, gatherTargetTime, trinaryQuorum } from '../protocol/index.js';
-import type { GatherResponse, KpiRow, LatencyDigest, TrinaryCounts } from '../protocol/index.js';
-import { agentClassOf, configureMesh, expectedReplyMs } from './wave.js';
+import { EMPTY_DIGEST, KpiAccumulator, digestCountAtMost, digestPercentile, percentile, trinaryQuorum } from '../protocol/index.js';
+import type { KpiRow, LatencyDigest, TrinaryCounts } from '../protocol/index.js';
+import type { TaskDone } from '../mesh-types.js';
+import type { NoCapableAgent, RouteRequest } from './capability-routing.js';
+import { meshQuarantine } from './conflict-desk.js';
+import { MeshConsole } from './console.js';
+import { runGatherRound } from './gather-round.js';
+import type { GatherRound } from './gather-round.js';
+import { configureMesh } from './wave.js';
 import type { MeshSettings, WaveReport } from './wave.js';
 import { meshStatus } from './status.js';
 import type { MeshStatus } from './status.js';
 
 /**
- * The main job's scenario (issue 4): spawn a mesh tree, run a wave cascade to every agent,
- * a predictive scatter-gather over a sample (one agent per cluster), a burst of chaos
- * (agents told to fail, restarted by their cluster leads) while waves keep measuring the
- * active rate, then heal (waves until every agent answers again). It returns one summary
- * object; it prints nothing (the CLI renders it). All times are wall-clock milliseconds of
- * the simulation (ProcessingModel draws divided by `speedup`).
+ * The main job's scenario (issue 4), on a mesh tree spawned here:
+ *
+ *   register        every agent sets up its simulation (not measured)
+ *   waves           WAVES cascades to every agent with trinary acks (cascade latency)
+ *   heartbeat       every cluster lead gathers its agents' impedance (4.1-4.3)
+ *   scatter-gather  predictive rounds over every agent (3.1, 3.2, gather.ts): a calibration
+ *                   round, then GATHER_ROUNDS measured ones, each with its lead and window
+ *                   from the round before (see below)
+ *   ask             a sampled agent asked a question (the console's ask)
+ *   delegate        a task routed by capability to the lowest-impedance capable agent (4.2, 4.3)
+ *   chaos           every 100 ms, agents told to fail (restarted by their cluster leads),
+ *                   while waves keep measuring the active rate
+ *   heal            the console's heal at the root (breakers reset, quarantined tasks
+ *                   replayed), then waves until every agent answers again
+ *
+ * It returns one summary object and prints nothing (the CLI renders it). Times are
+ * wall-clock ms of the simulation (SimulatedAgent figures divided by `speedup`).
  */
 
 export interface ScenarioOptions {
@@ -30,6 +47,19 @@ export interface ScenarioOptions {
   readonly onProgress?: (started: number) => void;
   readonly onPhase?: (phase: string) => void;
 }
+
+/** Measured wave cascades before the scatter-gather (their totals make cascade_latency_p95). */
+export const WAVES = 5;
+
+/**
+ * The impedance prediction accuracy bound of the KPI table, wall-clock ms: issue 4's 5 ms
+ * (the document's 50 ms is for real time; at speedup 1000 the simulated figures are 1000x
+ * smaller, the runtime's own delays are not).
+ */
+export const ACCURACY_WITHIN_MS = 5;
+
+/** Measured scatter-gather rounds after the calibration round. */
+export const GATHER_ROUNDS = 2;
 
 export interface LevelLatency {
   readonly count: number;
@@ -51,6 +81,34 @@ export interface WaveSummary {
   readonly levels: Readonly<Record<string, LevelLatency>>;
 }
 
+export interface GatherRoundSummary {
+  readonly agents: number;
+  readonly sent: number;
+  readonly skipped: { readonly insufficientLeadTime: number; readonly lowConfidence: number };
+  /** Scheduled but not sent by the time the cluster lead reported (see GatherReport.notSent). */
+  readonly notSent: number;
+  readonly fromProfile: number;
+  readonly status: string;
+  readonly responseRate: number;
+  readonly recommendation: string | null;
+  readonly inWindow: number;
+  readonly early: number;
+  readonly late: number;
+  readonly missing: number;
+  readonly conflicts: number;
+  readonly halfWidthMs: number;
+  /** How much earlier than the agents' own lead times the probes went out (Gather.runtimeLeadMs). */
+  readonly runtimeLeadMs: number;
+  /** Mean of readyAt - T over the answers, ms (> 0: late on average). */
+  readonly meanOffsetMs: number | null;
+  /** p95 of |readyAt - T|, ms. */
+  readonly arrivalErrorP95Ms: number | null;
+  /** p50 and p95 of |actual - predicted delay|, ms. */
+  readonly predictionErrorP50Ms: number | null;
+  readonly predictionErrorP95Ms: number | null;
+  readonly ms: number;
+}
+
 export interface RunSummary {
   readonly seed: number;
   readonly speedup: number;
@@ -62,22 +120,20 @@ export interface RunSummary {
   readonly clusters: number;
   readonly sectors: number;
   readonly wave: WaveSummary;
+  /** The measured cascades: their count and their totals' p50 / p95 (ms). */
+  readonly waves: { readonly count: number; readonly p50Ms: number | null; readonly p95Ms: number | null };
   readonly scatterGather: {
-    /** The first round's status and rate (default window, no arrival history). */
-    readonly firstRound: { readonly status: string; readonly responseRate: number; readonly inWindow: number; readonly halfWidthMs: number };
-    readonly sent: number;
-    readonly status: string;
-    readonly responseRate: number;
-    readonly inWindow: number;
-    readonly early: number;
-    readonly late: number;
-    readonly missing: number;
-    readonly conflicts: number;
-    readonly halfWidthMs: number;
-    readonly recommendation: string | null;
+    /** What the cascades measured the runtime needs to reach every agent and back, ms (median). */
+    readonly runtimeSpreadMs: number;
+    /** The first round: no arrival history yet (not in the KPIs). */
+    readonly calibration: GatherRoundSummary;
+    /** The measured rounds (in the KPIs). */
+    readonly rounds: readonly GatherRoundSummary[];
   };
+  readonly ask: { readonly agent: string; readonly answer: string; readonly ms: number } | { readonly agent: string; readonly error: string };
+  readonly delegation: { readonly capability: string; readonly agent: string | null; readonly cls: string | null; readonly ms: number; readonly outcome: string };
   readonly chaos: { readonly rate: number; readonly durationMs: number; readonly failuresInjected: number; readonly waves: number; readonly minActiveRate: number };
-  readonly heal: { readonly healed: boolean; readonly ms: number; readonly waves: number; readonly final: WaveSummary };
+  readonly heal: { readonly healed: boolean; readonly ms: number; readonly waves: number; readonly breakersReset: number; readonly tasksReplayed: number; readonly final: WaveSummary };
   readonly status: MeshStatus;
   readonly restarts: number;
   readonly kpis: readonly KpiRow[];
@@ -90,10 +146,39 @@ function level(d: LatencyDigest): LevelLatency {
   return { count: d.count, p50Ms: round(digestPercentile(d, 0.5)), p95Ms: round(digestPercentile(d, 0.95)), maxMs: round(d.count === 0 ? null : d.max) };
 }
 
+const round2 = (x: number | null): number | null => (x === null ? null : Math.round(x * 100) / 100);
+
+function roundSummary(r: GatherRound, runtimeLeadMs: number): GatherRoundSummary {
+  const g = r.report;
+  const answered = g.sent - g.missing;
+  return {
+    agents: g.agents,
+    sent: g.sent,
+    skipped: { insufficientLeadTime: g.skippedLate, lowConfidence: g.skippedLowConfidence },
+    notSent: g.notSent,
+    fromProfile: g.fromProfile,
+    status: r.verdict.status,
+    responseRate: r.verdict.responseRate,
+    recommendation: r.verdict.recommendation ?? null,
+    inWindow: g.inWindow,
+    early: g.early,
+    late: g.late,
+    missing: g.missing,
+    conflicts: g.conflicts,
+    halfWidthMs: round2(r.halfWidthMs)!,
+    runtimeLeadMs: round2(runtimeLeadMs)!,
+    meanOffsetMs: answered === 0 ? null : round2(g.errorSumMs / answered),
+    arrivalErrorP95Ms: round2(digestPercentile(g.arrivalErrors, 0.95)),
+    predictionErrorP50Ms: round2(digestPercentile(g.predictionErrors, 0.5)),
+    predictionErrorP95Ms: round2(digestPercentile(g.predictionErrors, 0.95)),
+    ms: Math.round(r.ms),
+  };
+}
+
 /** Runs the scenario on `system` (mesh types registered) with `config`; leaves the system running. */
 export async function runScenario(system: ActorSystem, config: TreeConfig | string, options: ScenarioOptions): Promise<RunSummary> {
   const settings = configureMesh(system, { ...options.mesh, seed: options.seed });
-  const kpis = new KpiAccumulator();
+  const kpis = new KpiAccumulator({ accuracyWithinMs: ACCURACY_WITHIN_MS });
   const agentRefs: ActorRef<unknown>[] = [];
   const clusters: string[] = [];
   const sectors: string[] = [];
@@ -124,6 +209,8 @@ export async function runScenario(system: ActorSystem, config: TreeConfig | stri
   }
   spawning = false;
   const agentsTotal = agentRefs.length;
+  const askTimeoutMs = settings.gatherTimeoutMs * 4 + 1000;
+  const meshConsole = new MeshConsole(system, tree, { quarantine: meshQuarantine(system), timeoutMs: askTimeoutMs });
   let waveId = 0;
   let conflictsSeen = 0;
   let agentDelays: LatencyDigest = EMPTY_DIGEST;
@@ -131,7 +218,7 @@ export async function runScenario(system: ActorSystem, config: TreeConfig | stri
   const runWave = async (): Promise<WaveSummary> => {
     const id = ++waveId;
     const t0 = performance.now();
-    const report = await tree.root.ask<WaveReport>((replyTo) => ({ type: 'wave', waveId: id, replyTo }), { timeoutMs: settings.gatherTimeoutMs * 4 + 1000 });
+    const report = await tree.root.ask<WaveReport>((replyTo) => ({ type: 'wave', waveId: id, replyTo }), { timeoutMs: askTimeoutMs });
     const totalMs = performance.now() - t0;
     const reached = report.counts.ready + report.counts.transit + report.counts.conflict;
     conflictsSeen += report.counts.conflict;
@@ -139,72 +226,89 @@ export async function runScenario(system: ActorSystem, config: TreeConfig | stri
     kpis.recordCascade(totalMs).recordResponses(report.counts).recordOperation(quorum.achieved);
     const levels: Record<string, LevelLatency> = {};
     for (const [role, digest] of Object.entries(report.latencies ?? {})) levels[role] = level(digest);
-    if (id === 2) agentDelays = report.latencies?.['agent'] ?? EMPTY_DIGEST;
+    agentDelays = report.latencies?.['agent'] ?? EMPTY_DIGEST;
     return { waveId: id, reached, counts: report.counts, missing: report.missing, quorum: quorum.decision, totalMs: Math.round(totalMs * 100) / 100, levels };
   };
 
   // 0. Registration: every agent sets up its impedance simulation (not measured as a cascade).
   options.onPhase?.('register');
   const registerStart = performance.now();
-  const registration = await tree.root.ask<WaveReport>((replyTo) => ({ type: 'wave', waveId: ++waveId, replyTo, register: true }), { timeoutMs: settings.gatherTimeoutMs * 4 + 10_000 });
+  const registration = await tree.root.ask<WaveReport>((replyTo) => ({ type: 'wave', waveId: ++waveId, replyTo, register: true }), { timeoutMs: askTimeoutMs + 10_000 });
   const registerMs = Math.round(performance.now() - registerStart);
 
-  // 1. The wave cascade to every agent.
+  // 1. Wave cascades to every agent; the first is the one the status box shows.
   options.onPhase?.('wave');
-  const wave = await runWave();
+  const cascades: WaveSummary[] = [];
+  for (let i = 0; i < WAVES; i++) cascades.push(await runWave());
+  const wave = cascades[0]!;
+  const totals = cascades.map((c) => c.totalMs);
+  const statusDelays = agentDelays;
 
-  // 2. A predictive scatter-gather over one agent per cluster (3.1, 3.2): each is sent at
-  // T - its expected delay so that all are READY at T; evaluateGather judges the arrivals.
+  // 2. A fresh heartbeat: every cluster lead learns its agents' impedance (4.1-4.3).
+  options.onPhase?.('heartbeat');
+  await tree.root.ask((replyTo) => ({ type: 'heartbeat-now', replyTo }), { timeoutMs: askTimeoutMs });
+
+  // 3. Predictive scatter-gathers over every agent (3.1, 3.2). T leaves room for the
+  // slowest expected delay (maxReplyMs) and the cascade down. Reaching every agent is a
+  // burst the event loop needs time to drain, whatever the agents' own delays: about
+  // 100 ms for 30,000 agents here, more while the code is still cold. So probes go out
+  // `runtimeLeadMs` early to centre the READY times on T, and the window must cover the
+  // drain. A first round has no arrival history (3.2 sizes the window from it): the
+  // calibration round starts from what the cascades measured (a cascade's total minus its
+  // slowest agent's delay) and is reported on its own; each measured round then corrects
+  // the lead by the previous round's mean offset and sizes its window by the previous
+  // round's p95 error. The KPIs count the measured rounds.
   options.onPhase?.('scatter-gather');
-  const rng = xoroshiro128plus(options.seed);
-  const byCluster = new Map<string, ActorRef<unknown>[]>();
-  for (const ref of agentRefs) {
-    const parent = ref.path.slice(0, ref.path.lastIndexOf('/'));
-    let list = byCluster.get(parent);
-    if (list === undefined) byCluster.set(parent, (list = []));
-    list.push(ref);
+  const runtimeSpreads = cascades.map((c) => Math.max(0, c.totalMs - (c.levels['agent']?.maxMs ?? 0)));
+  const runtimeSpreadMs = percentile(runtimeSpreads, 0.5) ?? 0;
+  const gatherBase = { leadMs: settings.maxReplyMs + 2 * runtimeSpreadMs + 100, minHalfWidthMs: 5, graceMs: 100, defaultHalfWidthMs: Math.max(500 / settings.speedup, runtimeSpreadMs / 2) };
+  const rounds: { round: GatherRound; lead: number }[] = [];
+  let lead = runtimeSpreadMs / 2;
+  for (let i = 0; i <= GATHER_ROUNDS; i++) {
+    const previous = rounds[rounds.length - 1];
+    if (previous !== undefined) {
+      const answered = previous.round.report.sent - previous.round.report.missing;
+      if (answered > 0) lead = Math.max(0, previous.lead + previous.round.report.errorSumMs / answered);
+    }
+    const round = await runGatherRound(tree.root, { ...gatherBase, gatherId: i + 1, runtimeLeadMs: lead, ...(previous === undefined ? {} : { previous: previous.round.report.arrivalErrors }) });
+    rounds.push({ round, lead });
   }
-  const sample = [...byCluster.values()].map((list) => list[uniformInt(rng, 0, list.length - 1)]!);
-  const expected = sample.map((ref) => expectedReplyMs(agentClassOf(ref.path, settings.seed), settings));
-  let gatherId = 1_000_000;
-  // One round; the window's half-width is the p95 of past arrival errors (3.2), the
-  // document's 500 ms (scaled, at least 10 ms of event-loop slack) when there are none.
-  const gatherRound = async (errorSamplesMs: readonly number[]) => {
-    const now = performance.now();
-    // Lead time: the largest expected delay, plus a margin for sending 1,000 messages.
-    const target = gatherTargetTime(now + 20, expected.length === 0 ? [] : [Math.max(...expected)]);
-    const window = arrivalWindow(target, { errorSamplesMs: errorSamplesMs.length > 0 ? errorSamplesMs : undefined, defaultHalfWidthMs: Math.max(10, 500 / settings.speedup), minHalfWidthMs: 10 });
-    const responses: GatherResponse[] = [];
-    const errors: number[] = [];
-    await Promise.all(
-      sample.map(async (ref, i) => {
-        await sleep(Math.max(0, target - expected[i]! - performance.now()));
-        const sentAt = performance.now();
-        try {
-          const id = ++gatherId;
-          const r = await ref.ask<WaveReport>((replyTo) => ({ type: 'wave', waveId: id, replyTo }), { timeoutMs: settings.gatherTimeoutMs });
-          const arrivedAtMs = performance.now();
-          responses.push({ id: ref.path, arrivedAtMs, state: r.counts.conflict > 0 ? -1 : 1 });
-          errors.push(arrivedAtMs - target);
-          kpis.recordArrival({ predictedMs: expected[i]!, actualMs: arrivedAtMs - sentAt, inWindow: classifyArrival(window, arrivedAtMs) === 'in-window' });
-        } catch {
-          // no answer inside gatherTimeoutMs: missing
-        }
-      }),
-    );
-    const result = evaluateGather(
-      sample.map((ref) => ref.path),
-      responses,
-      window,
-    );
-    kpis.recordOperation(result.status === 'SUCCESS');
-    return { result, window, errors };
-  };
-  const first = await gatherRound([]);
-  const { result: gather, window } = await gatherRound(first.errors);
-  const firstGather = first.result;
+  for (const { round } of rounds.slice(1)) {
+    const r = round.report;
+    kpis.recordOperation(round.verdict.status === 'SUCCESS');
+    kpis.recordArrivals({ arrivals: r.sent, inWindow: r.inWindow, accurate: Math.min(r.sent, digestCountAtMost(r.predictionErrors, ACCURACY_WITHIN_MS)) });
+  }
+  for (const { round } of rounds) {
+    const r = round.report;
+    kpis.recordResponses({ ready: r.ready + r.lateReady, transit: 0, conflict: r.conflicts });
+    conflictsSeen += r.conflicts;
+  }
 
-  // 3. Chaos: every 100 ms, agents told to fail (restarted by their cluster leads), while
+  // 4. A sampled ask, 5. a delegation by capability.
+  const rng = xoroshiro128plus(options.seed);
+  options.onPhase?.('ask');
+  let ask: RunSummary['ask'];
+  const asked = agentRefs[uniformInt(rng, 0, Math.max(0, agentsTotal - 1))];
+  if (asked === undefined) ask = { agent: '-', error: 'no agents' };
+  else {
+    const t0 = performance.now();
+    try {
+      const answer = await meshConsole.ask(asked.path, 'status report, please');
+      ask = { agent: asked.path, answer: answer.answer, ms: Math.round((performance.now() - t0) * 100) / 100 };
+    } catch (error) {
+      ask = { agent: asked.path, error: (error as Error).message };
+    }
+  }
+  options.onPhase?.('delegate');
+  const capability = 'inference';
+  const d0 = performance.now();
+  const routed = await tree.root.ask<TaskDone | NoCapableAgent>((replyTo) => ({ type: 'route', capability, task: { kind: 'summarize-incident', seed: options.seed }, replyTo }) satisfies RouteRequest, { timeoutMs: askTimeoutMs });
+  const delegation =
+    routed.type === 'task-done'
+      ? { capability, agent: routed.from, cls: routed.cls, ms: Math.round((performance.now() - d0) * 100) / 100, outcome: 'done' }
+      : { capability, agent: null, cls: null, ms: Math.round((performance.now() - d0) * 100) / 100, outcome: `no capable agent (${routed.reason})` };
+
+  // 6. Chaos: every 100 ms, agents told to fail (restarted by their cluster leads), while
   // waves keep measuring the active rate.
   options.onPhase?.('chaos');
   let failuresInjected = 0;
@@ -232,12 +336,14 @@ export async function runScenario(system: ActorSystem, config: TreeConfig | stri
     await sleep(Math.max(0, 100 - (performance.now() - t)));
   }
 
-  // 4. Heal: waves until every agent answers again (failed agents come back after backoff).
+  // 7. Heal: breakers reset and quarantined tasks replayed from the root down, then waves
+  // until every agent answers again (failed agents come back after their backoff).
   options.onPhase?.('heal');
   const healStart = performance.now();
+  const healed0 = meshConsole.heal(tree.root.path);
   let final = await runWave();
   let healWaves = 1;
-  while (final.reached + final.missing < agentsTotal || final.missing > 0 || final.reached < agentsTotal) {
+  while (final.reached < agentsTotal || final.missing > 0) {
     if (performance.now() - healStart > 10_000) break;
     await sleep(50);
     final = await runWave();
@@ -259,22 +365,13 @@ export async function runScenario(system: ActorSystem, config: TreeConfig | stri
     clusters: clusters.length,
     sectors: sectors.length,
     wave,
-    scatterGather: {
-      firstRound: { status: firstGather.status, responseRate: firstGather.responseRate, inWindow: firstGather.inWindow.length, halfWidthMs: first.window.halfWidthMs },
-      sent: gather.sent,
-      status: gather.status,
-      responseRate: gather.responseRate,
-      inWindow: gather.inWindow.length,
-      early: gather.early.length,
-      late: gather.late.length,
-      missing: gather.missing.length,
-      conflicts: gather.conflicts.length,
-      halfWidthMs: window.halfWidthMs,
-      recommendation: gather.recommendation ?? null,
-    },
+    waves: { count: totals.length, p50Ms: round2(percentile(totals, 0.5)), p95Ms: round2(percentile(totals, 0.95)) },
+    scatterGather: { runtimeSpreadMs: round2(runtimeSpreadMs)!, calibration: roundSummary(rounds[0]!.round, rounds[0]!.lead), rounds: rounds.slice(1).map(({ round, lead }) => roundSummary(round, lead)) },
+    ask,
+    delegation,
     chaos: { rate: options.chaosRate, durationMs: options.durationMs, failuresInjected, waves: chaosWaves, minActiveRate },
-    heal: { healed, ms: Math.round(restoredAt - healStart), waves: healWaves, final },
-    status: meshStatus({ agentsActive: final.reached, agentsTotal, sectorsTotal: sectors.length, agentDelays, speedup: settings.speedup, conflicts: conflictsSeen, breakers: tree.breakers }),
+    heal: { healed, ms: Math.round(restoredAt - healStart), waves: healWaves, breakersReset: healed0.breakersReset.length, tasksReplayed: healed0.replayed, final },
+    status: meshStatus({ agentsActive: final.reached, agentsTotal, sectorsTotal: sectors.length, agentDelays: statusDelays, speedup: settings.speedup, conflicts: conflictsSeen, breakers: tree.breakers }),
     restarts,
     kpis: kpis.report(),
   };

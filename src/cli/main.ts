@@ -138,7 +138,7 @@ export function formatStatusBox(summary: RunSummary): string {
   return out.join('\n');
 }
 
-/** Plain-text lines about the run's phases (wave, scatter-gather, chaos, heal). */
+/** Plain-text lines about the run's phases (waves, scatter-gathers, ask, delegation, chaos, heal). */
 function formatRunLines(summary: RunSummary): string[] {
   const w = summary.wave;
   const sg = summary.scatterGather;
@@ -146,14 +146,23 @@ function formatRunLines(summary: RunSummary): string[] {
     const l = w.levels[role];
     return l === undefined ? '-' : `p50 ${l.p50Ms ?? '-'} ms, p95 ${l.p95Ms ?? '-'} ms`;
   };
+  const sgLine = (name: string, r: RunSummary['scatterGather']['calibration']) =>
+    `scatter-gather ${name} over ${fmtInt(r.agents)} agents: ${r.status}, response rate ${pct(r.responseRate)}; sent ${fmtInt(r.sent)} (predicted from heartbeats ${fmtInt(r.fromProfile)}, skipped ${r.skipped.insufficientLeadTime + r.skipped.lowConfidence}${r.notSent > 0 ? `, not sent in time ${r.notSent}` : ''}); lead +${r.runtimeLeadMs} ms, window +-${r.halfWidthMs} ms: in ${fmtInt(r.inWindow)}, early ${fmtInt(r.early)}, late ${fmtInt(r.late)}, missing ${fmtInt(r.missing)}, mean offset ${r.meanOffsetMs ?? '-'} ms; prediction error p50 ${r.predictionErrorP50Ms ?? '-'} ms, p95 ${r.predictionErrorP95Ms ?? '-'} ms${r.recommendation === null ? '' : `; ${r.recommendation}`}`;
+  const ask = 'error' in summary.ask ? `ask ${summary.ask.agent}: FAILED, ${summary.ask.error}` : `ask ${summary.ask.agent}: "${summary.ask.answer}" in ${summary.ask.ms} ms`;
+  const d = summary.delegation;
   return [
     `spawned ${fmtInt(summary.actors)} actors (${fmtInt(summary.sectors)} sectors, ${fmtInt(summary.clusters)} clusters, ${fmtInt(summary.agents)} agents) in ${summary.spawnMs} ms`,
     `registration: ${fmtInt(summary.registration.agents)} agents set up their impedance simulation in ${summary.registration.ms} ms`,
     `wave ${w.waveId}: ${fmtInt(w.reached)} agents acked (ready ${fmtInt(w.counts.ready)}, conflict ${fmtInt(w.counts.conflict)}, missing ${fmtInt(w.missing)}), quorum ${w.quorum}, ${w.totalMs} ms`,
     `  agent replies ${lv('agent')}; cluster leads ${lv('cluster-lead')}; sectors ${lv('sector-coordinator')}`,
-    `scatter-gather over ${sg.sent} agents: ${sg.status}, response rate ${pct(sg.responseRate)} (in window ${sg.inWindow}, early ${sg.early}, late ${sg.late}, missing ${sg.missing}; window +-${sg.halfWidthMs.toFixed(1)} ms)${sg.recommendation === null ? '' : `, ${sg.recommendation}`}`,
+    `${summary.waves.count} cascades: p50 ${summary.waves.p50Ms ?? '-'} ms, p95 ${summary.waves.p95Ms ?? '-'} ms`,
+    `scatter-gather: the cascades measured ${sg.runtimeSpreadMs} ms for the runtime to reach every agent and back`,
+    sgLine('calibration (no arrival history; not in the KPIs)', sg.calibration),
+    ...sg.rounds.map((r, i) => sgLine(`round ${i + 1} (lead and window from the round before)`, r)),
+    ask,
+    `delegate '${d.capability}': ${d.agent === null ? d.outcome : `${d.agent} (${d.cls}) in ${d.ms} ms`}`,
     `chaos: ${summary.chaos.failuresInjected} agent failures over ${summary.chaos.durationMs} ms (${summary.chaos.waves} waves, lowest active rate ${pct(summary.chaos.minActiveRate)}); ${summary.restarts} restarts`,
-    `heal: ${summary.heal.healed ? 'every agent answers again' : 'NOT healed'} after ${summary.heal.ms} ms (${summary.heal.waves} waves)`,
+    `heal: ${summary.heal.breakersReset} breakers reset, ${summary.heal.tasksReplayed} quarantined tasks replayed; ${summary.heal.healed ? 'every agent answers again' : 'NOT healed'} after ${summary.heal.ms} ms (${summary.heal.waves} waves)`,
   ];
 }
 
