@@ -1,8 +1,8 @@
-import type { ActorContext, ActorRef, ActorSystem, FunctionBehavior } from '../src/index.js';
+import type { ActorContext, ActorRef, ActorSystem, FunctionBehavior, Receive } from '../src/index.js';
 import { registerTreeType } from '../supervisors/config/index.js';
 import { WaveGatherer, agentWave, meshSettings } from './mesh/wave.js';
 import { agentClassOf } from './mesh/wave.js';
-import type { Wave, WaveReport, WaveTimeout } from './mesh/wave.js';
+import type { AgentSim, Wave, WaveReport, WaveTimeout } from './mesh/wave.js';
 import type { ImpedanceClass } from './impedance/index.js';
 import { agentSimFor, setAgentCapabilities } from './mesh/agent-sims.js';
 import { checkAgentProps } from './mesh/capabilities.js';
@@ -150,8 +150,12 @@ export class AgentFailure extends Error {
   }
 }
 
-/** One handler shared by every agent: an idle agent costs no closure of its own. */
-function agentReceive(message: AgentMsg, ctx: ActorContext<AgentMsg>): void {
+/**
+ * One handler shared by every idle agent: an idle agent costs no closure of its own. Its
+ * first wave makes its simulation and switches it (become) to `simulatedReceive`, which
+ * holds the simulation: a wave then costs no lookup of it (30,000 per wave).
+ */
+function agentReceive(message: AgentMsg, ctx: ActorContext<AgentMsg>): void | Receive<AgentMsg> {
   switch (message.type) {
     case 'ping':
       message.replyTo.tell({ type: 'pong', from: ctx.path });
@@ -167,13 +171,23 @@ function agentReceive(message: AgentMsg, ctx: ActorContext<AgentMsg>): void {
     case 'task':
       message.replyTo.tell({ type: 'task-done', from: ctx.path, task: message.task, cls: agentClassOf(ctx.path, meshSettings(ctx.system).seed) });
       break;
-    case 'wave':
-      agentWave(message, ctx as unknown as ActorContext<never>, agentSimFor(ctx as ActorContext<unknown>), meshSettings(ctx.system));
-      break;
+    case 'wave': {
+      const sim = agentSimFor(ctx as ActorContext<unknown>);
+      agentWave(message, ctx as unknown as ActorContext<never>, sim, meshSettings(ctx.system));
+      return simulatedReceive(sim);
+    }
     case 'heartbeat':
       agentHeartbeat(message, ctx as ActorContext<unknown>);
       break;
   }
+}
+
+/** An agent's handler once it has its simulation: waves use it directly, the rest as before. */
+function simulatedReceive(sim: AgentSim): Receive<AgentMsg> {
+  return (message, ctx) => {
+    if (message.type === 'wave') agentWave(message, ctx as unknown as ActorContext<never>, sim, meshSettings(ctx.system));
+    else agentReceive(message, ctx);
+  };
 }
 
 /**

@@ -64,3 +64,51 @@ export async function runGatherRound(root: ActorRef<unknown>, options: GatherRou
   const verdict = judgeGather({ sent: report.sent, ready: report.ready, lateReady: report.lateReady }, options.judge);
   return { report, verdict, halfWidthMs, ms: performance.now() - t0 };
 }
+
+export interface AdaptiveGatherOptions {
+  /** Measured rounds after the calibration round (>= 0). */
+  readonly rounds: number;
+  /** What the runtime needs to reach every agent and back (a cascade's total minus its slowest agent's delay), ms. */
+  readonly runtimeSpreadMs: number;
+  /** The slowest expected agent delay, ms (MeshSettings.maxReplyMs). */
+  readonly maxReplyMs: number;
+  /** The simulation speedup: the document's 500 ms default window is divided by it. */
+  readonly speedup: number;
+  /** The first gather id; rounds take the next ones. */
+  readonly firstGatherId?: number;
+}
+
+export interface AdaptiveRound {
+  readonly round: GatherRound;
+  /** The runtimeLeadMs the round used. */
+  readonly runtimeLeadMs: number;
+}
+
+/**
+ * A calibration round and `rounds` measured ones over every agent below `root`. Reaching
+ * every agent is a burst the event loop needs time to drain, whatever the agents' own
+ * delays, so probes go out early (runtimeLeadMs) to centre the READY times on T, and the
+ * window must cover the drain. The calibration round has no arrival history: it starts
+ * from `runtimeSpreadMs` (lead half of it, window the document's 500 ms scaled or that
+ * half, if wider). Each later round corrects the lead by the round before's mean offset
+ * and sizes its window by that round's p95 error (3.2). T leaves room for the slowest
+ * expected delay, the lead and the cascade down.
+ */
+export async function runAdaptiveGather(root: ActorRef<unknown>, options: AdaptiveGatherOptions): Promise<AdaptiveRound[]> {
+  const spread = options.runtimeSpreadMs;
+  if (!(spread >= 0)) throw new RangeError(`runAdaptiveGather: runtimeSpreadMs must be >= 0 (got ${spread})`);
+  if (!Number.isInteger(options.rounds) || options.rounds < 0) throw new RangeError(`runAdaptiveGather: rounds must be an integer >= 0 (got ${options.rounds})`);
+  const base = { leadMs: options.maxReplyMs + 2 * spread + 100, minHalfWidthMs: 5, graceMs: 100, defaultHalfWidthMs: Math.max(500 / options.speedup, spread / 2) };
+  const out: AdaptiveRound[] = [];
+  let lead = spread / 2;
+  for (let i = 0; i <= options.rounds; i++) {
+    const previous = out[out.length - 1];
+    if (previous !== undefined) {
+      const answered = previous.round.report.sent - previous.round.report.missing;
+      if (answered > 0) lead = Math.max(0, previous.runtimeLeadMs + previous.round.report.errorSumMs / answered);
+    }
+    const round = await runGatherRound(root, { ...base, gatherId: (options.firstGatherId ?? 1) + i, runtimeLeadMs: lead, ...(previous === undefined ? {} : { previous: previous.round.report.arrivalErrors }) });
+    out.push({ round, runtimeLeadMs: lead });
+  }
+  return out;
+}

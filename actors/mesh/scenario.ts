@@ -9,7 +9,7 @@ import type { TaskDone } from '../mesh-types.js';
 import type { NoCapableAgent, RouteRequest } from './capability-routing.js';
 import { meshQuarantine } from './conflict-desk.js';
 import { MeshConsole } from './console.js';
-import { runGatherRound } from './gather-round.js';
+import { runAdaptiveGather } from './gather-round.js';
 import type { GatherRound } from './gather-round.js';
 import { configureMesh } from './wave.js';
 import type { MeshSettings, WaveReport } from './wave.js';
@@ -248,31 +248,13 @@ export async function runScenario(system: ActorSystem, config: TreeConfig | stri
   options.onPhase?.('heartbeat');
   await tree.root.ask((replyTo) => ({ type: 'heartbeat-now', replyTo }), { timeoutMs: askTimeoutMs });
 
-  // 3. Predictive scatter-gathers over every agent (3.1, 3.2). T leaves room for the
-  // slowest expected delay (maxReplyMs) and the cascade down. Reaching every agent is a
-  // burst the event loop needs time to drain, whatever the agents' own delays: about
-  // 100 ms for 30,000 agents here, more while the code is still cold. So probes go out
-  // `runtimeLeadMs` early to centre the READY times on T, and the window must cover the
-  // drain. A first round has no arrival history (3.2 sizes the window from it): the
-  // calibration round starts from what the cascades measured (a cascade's total minus its
-  // slowest agent's delay) and is reported on its own; each measured round then corrects
-  // the lead by the previous round's mean offset and sizes its window by the previous
-  // round's p95 error. The KPIs count the measured rounds.
+  // 3. Predictive scatter-gathers over every agent (3.1, 3.2; gather-round.ts): a
+  // calibration round with no arrival history, reported on its own, then measured rounds
+  // (in the KPIs). The runtime's drain time comes from the cascades just measured.
   options.onPhase?.('scatter-gather');
   const runtimeSpreads = cascades.map((c) => Math.max(0, c.totalMs - (c.levels['agent']?.maxMs ?? 0)));
   const runtimeSpreadMs = percentile(runtimeSpreads, 0.5) ?? 0;
-  const gatherBase = { leadMs: settings.maxReplyMs + 2 * runtimeSpreadMs + 100, minHalfWidthMs: 5, graceMs: 100, defaultHalfWidthMs: Math.max(500 / settings.speedup, runtimeSpreadMs / 2) };
-  const rounds: { round: GatherRound; lead: number }[] = [];
-  let lead = runtimeSpreadMs / 2;
-  for (let i = 0; i <= GATHER_ROUNDS; i++) {
-    const previous = rounds[rounds.length - 1];
-    if (previous !== undefined) {
-      const answered = previous.round.report.sent - previous.round.report.missing;
-      if (answered > 0) lead = Math.max(0, previous.lead + previous.round.report.errorSumMs / answered);
-    }
-    const round = await runGatherRound(tree.root, { ...gatherBase, gatherId: i + 1, runtimeLeadMs: lead, ...(previous === undefined ? {} : { previous: previous.round.report.arrivalErrors }) });
-    rounds.push({ round, lead });
-  }
+  const rounds = (await runAdaptiveGather(tree.root, { rounds: GATHER_ROUNDS, runtimeSpreadMs, maxReplyMs: settings.maxReplyMs, speedup: settings.speedup })).map((r) => ({ round: r.round, lead: r.runtimeLeadMs }));
   for (const { round } of rounds.slice(1)) {
     const r = round.report;
     kpis.recordOperation(round.verdict.status === 'SUCCESS');

@@ -72,6 +72,8 @@ export interface Wave {
   readonly message?: string;
   /** To an agent: answer with `readyAtMs`, when it becomes READY (a scatter-gather probe, gather.ts). */
   readonly stamp?: boolean;
+  /** When the wave left the agent's coordinator (Date.now()): the agents' sample time, one clock read per cluster instead of one per agent. */
+  readonly at?: number;
 }
 
 /** The answer to a Wave: trinary counts of the agents below `from`, and gather times per role. */
@@ -173,11 +175,11 @@ export function agentWave(message: Wave, ctx: ActorContext<never>, sim: AgentSim
     message.replyTo.tell({ type: 'wave-report', waveId: message.waveId, from: ctx.path, counts: READY_ONE, missing: 0, delayMs: 0, cls: sim.cls });
     return;
   }
-  const draw = sim.model.draw();
-  const delay = Math.min(settings.maxReplyMs, draw.latencyMs + draw.processingMs);
+  const model = sim.model;
+  const delay = Math.min(settings.maxReplyMs, model.delay());
   // The conflict draw comes from the agent's own seeded generator: reproducible per agent and wave.
-  const conflict = sim.model.chance(settings.conflictRate);
-  sim.profiler.recordValues(draw.latencyMs, draw.processingMs, Date.now(), !conflict);
+  const conflict = model.chance(settings.conflictRate);
+  sim.profiler.recordValues(model.lastLatencyMs, model.lastProcessingMs, message.at ?? Date.now(), !conflict);
   const counts = conflict ? CONFLICT_ONE : READY_ONE;
   const report: WaveReport =
     message.stamp === true
@@ -221,7 +223,7 @@ export class WaveGatherer {
     const children = ctx.children;
     const g: Gathering = { replyTo: wave.replyTo, startedAt: performance.now(), expected: children.length, received: 0, ready: 0, transit: 0, conflict: 0, missingBelow: 0, latencies: new Map(), frozen: [] };
     this.waves.set(wave.waveId, g);
-    const forward: Wave = { type: 'wave', waveId: wave.waveId, replyTo: ctx.self as ActorRef<WaveReport>, ...(wave.register === true ? { register: true } : {}), ...(wave.message !== undefined ? { message: wave.message } : {}) };
+    const forward: Wave = { type: 'wave', waveId: wave.waveId, replyTo: ctx.self as ActorRef<WaveReport>, at: Date.now(), ...(wave.register === true ? { register: true } : {}), ...(wave.message !== undefined ? { message: wave.message } : {}) };
     for (const child of children) (child as ActorRef<Wave>).tell(forward);
     if (g.expected === 0) this.finish(wave.waveId, ctx);
     else ctx.timers.startSingleTimer(`wave-${wave.waveId}`, { type: 'wave-timeout', waveId: wave.waveId } satisfies WaveTimeout, settings.gatherTimeoutMs);
