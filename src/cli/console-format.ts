@@ -37,17 +37,24 @@ export interface StatusExtras {
   readonly lastBroadcastAgoMs: number | null;
 }
 
-/** The part 7.1 status box for a MeshStatus measured by the console. */
-export function formatConsoleStatus(s: MeshStatus, extras: StatusExtras): string {
-  return renderBox([
+/** The lines of the part 7.1 status box every view shows; `span` names what the conflict count covers. */
+export function meshStatusLines(s: MeshStatus, span: string): (string | null)[] {
+  return [
     'MESH-30K STATUS',
     null,
     `Agents: ${fmtInt(s.agentsActive)} / ${fmtInt(s.agentsTotal)} active (${pct(s.activeRate)})`,
     `Sectors: ${s.sectorsHealthy}/${s.sectorsTotal} healthy`,
     `Median Impedance: ${s.medianImpedanceMs === null ? '-' : `${fmtInt(s.medianImpedanceMs)}ms`} (simulated)`,
-    `Conflicts (this session): ${fmtInt(s.conflicts)}`,
+    `Conflicts (${span}): ${fmtInt(s.conflicts)}`,
     `Mode: ${s.mode}`,
     `Breakers open: ${s.breakersOpen.cluster} cluster, ${s.breakersOpen.sector} sector, global ${s.breakersOpen.global ? 'OPEN' : 'closed'}`,
+  ];
+}
+
+/** The part 7.1 status box for a MeshStatus measured by the console. */
+export function formatConsoleStatus(s: MeshStatus, extras: StatusExtras): string {
+  return renderBox([
+    ...meshStatusLines(s, 'this session'),
     `Frozen: ${extras.frozen.length === 0 ? 'none' : extras.frozen.join(', ')}`,
     `Last broadcast: ${extras.lastBroadcastAgoMs === null ? 'none yet' : `${formatAgo(extras.lastBroadcastAgoMs)} ago`}`,
   ]);

@@ -14,9 +14,10 @@ import { ActorSystem } from '../index.js';
 import { configureMesh, registerMeshTypes } from '../../actors/mesh-types.js';
 import type { WaveReport } from '../../actors/mesh-types.js';
 import { MeshConsole } from '../../actors/mesh/console.js';
-import { formatProblem, spawnTree } from '../../supervisors/config/index.js';
+import { spawnTree } from '../../supervisors/config/index.js';
 import { ConsoleCommandError, isBlankConsoleLine, parseConsoleLine, splitConsoleCommands } from './console-commands.js';
 import { ConsoleExecutor, outcomeJson } from './console-executor.js';
+import { reportInvalidFile } from './invalid-file.js';
 import type { Output, ValidationReport } from './main.js';
 
 export interface ConsoleOptions {
@@ -55,11 +56,7 @@ export function parseExecOption(value: string): string[] {
 export async function consoleFile(file: string, options: ConsoleOptions, output: Output, io: ConsoleIo): Promise<number> {
   const report = await io.validate(file);
   if (!report.ok) {
-    if (report.error !== undefined) output.err(`error: ${report.error}`);
-    else {
-      for (const problem of report.problems) output.err(formatProblem(problem));
-      output.err(`${report.problems.length} problem${report.problems.length === 1 ? '' : 's'} in ${file}`);
-    }
+    reportInvalidFile(report, output);
     return 1;
   }
   const json = options.json === true;

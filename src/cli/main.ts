@@ -33,6 +33,8 @@ import { formatKpiReport } from '../../actors/protocol/index.js';
 import { TreeConfigError, analyzeTree, formatProblem, loadTreeFile, treeTypeNames } from '../../supervisors/config/index.js';
 import type { TreeProblem } from '../../supervisors/config/index.js';
 import { consoleFile, parseExecOption } from './console-session.js';
+import { meshStatusLines, renderBox } from './console-format.js';
+import { reportInvalidFile } from './invalid-file.js';
 import type { ConsoleOptions } from './console-session.js';
 
 /** Where the command writes; tests pass their own. */
@@ -117,25 +119,9 @@ const pct = (r: number): string => `${(r * 100).toFixed(1)}%`;
 
 /** The status box of MESH-30K 7.1, for a finished run. */
 export function formatStatusBox(summary: RunSummary): string {
-  const s = summary.status;
   const wave = summary.wave;
   const p95 = wave.levels['orchestrator']?.p95Ms;
-  const lines = [
-    'MESH-30K STATUS',
-    null,
-    `Agents: ${fmtInt(s.agentsActive)} / ${fmtInt(s.agentsTotal)} active (${pct(s.activeRate)})`,
-    `Sectors: ${s.sectorsHealthy}/${s.sectorsTotal} healthy`,
-    `Median Impedance: ${s.medianImpedanceMs === null ? '-' : `${fmtInt(s.medianImpedanceMs)}ms`} (simulated)`,
-    `Conflicts (this run): ${fmtInt(s.conflicts)}`,
-    `Mode: ${s.mode}`,
-    `Breakers open: ${s.breakersOpen.cluster} cluster, ${s.breakersOpen.sector} sector, global ${s.breakersOpen.global ? 'OPEN' : 'closed'}`,
-    `First cascade: ${fmtInt(wave.reached)} acks in ${p95 === undefined || p95 === null ? '-' : `${Math.round(p95)}ms`}`,
-  ];
-  const width = Math.max(...lines.map((l) => (l === null ? 0 : l.length)));
-  const out = [`┌${'─'.repeat(width + 2)}┐`];
-  for (const l of lines) out.push(l === null ? `├${'─'.repeat(width + 2)}┤` : `│ ${l.padEnd(width)} │`);
-  out.push(`└${'─'.repeat(width + 2)}┘`);
-  return out.join('\n');
+  return renderBox([...meshStatusLines(summary.status, 'this run'), `First cascade: ${fmtInt(wave.reached)} acks in ${p95 === undefined || p95 === null ? '-' : `${Math.round(p95)}ms`}`]);
 }
 
 /** Plain-text lines about the run's phases (waves, scatter-gathers, ask, delegation, chaos, heal). */
@@ -170,11 +156,7 @@ function formatRunLines(summary: RunSummary): string[] {
 export async function runFile(file: string, options: RunOptions, output: Output): Promise<number> {
   const report = await validateFile(file);
   if (!report.ok) {
-    if (report.error !== undefined) output.err(`error: ${report.error}`);
-    else {
-      for (const problem of report.problems) output.err(formatProblem(problem));
-      output.err(`${report.problems.length} problem${report.problems.length === 1 ? '' : 's'} in ${file}`);
-    }
+    reportInvalidFile(report, output);
     return 1;
   }
   const total = report.actors!;
