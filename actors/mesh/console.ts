@@ -124,7 +124,7 @@ export interface DelegationResult {
   readonly routing: 'impedance' | 'class';
   /** The picked agent's impedance score (null when routed by class). */
   readonly score: number | null;
-  /** Better agents skipped because a frozen coordinator refused the task. */
+  /** Agents passed over: quarantined after a CONFLICT (their tasks wait for heal), or refused by a frozen coordinator. */
   readonly skipped: readonly string[];
   readonly done: TaskDone;
 }
@@ -392,7 +392,9 @@ export class MeshConsole {
       if (sim !== undefined) profiles.push({ ...sim.profiler.snapshot(now), agentId: path, capabilities: [to] });
     }
     const routing = profiles.length > 0 ? 'impedance' : 'class';
-    const skipped: string[] = [];
+    // An agent whose CONFLICT put its tasks in quarantine would hold this one until heal: skip it.
+    const quarantine = this.options.quarantine;
+    const skipped: string[] = quarantine === undefined ? [] : capable.filter((path) => quarantine.get(path) !== undefined);
     let last: Refused | undefined;
     for (;;) {
       let agent: string;

@@ -11,7 +11,7 @@
 import { createInterface } from 'node:readline';
 import { InvalidArgumentError } from 'commander';
 import { ActorSystem } from '../index.js';
-import { configureMesh, registerMeshTypes } from '../../actors/mesh-types.js';
+import { configureMesh, meshQuarantine, registerMeshTypes } from '../../actors/mesh-types.js';
 import type { WaveReport } from '../../actors/mesh-types.js';
 import { MeshConsole } from '../../actors/mesh/console.js';
 import { spawnTree } from '../../supervisors/config/index.js';
@@ -72,7 +72,7 @@ export async function consoleFile(file: string, options: ConsoleOptions, output:
     const t1 = performance.now();
     const registration = await tree.root.ask<WaveReport>((replyTo) => ({ type: 'wave', waveId: 0, replyTo, register: true }), { timeoutMs: settings.gatherTimeoutMs * 4 + 10_000 });
     output.err(`spawned ${tree.actors.toLocaleString('en-US')} actors in ${spawnMs} ms; registration: ${registration.counts.ready.toLocaleString('en-US')} agents in ${Math.round(performance.now() - t1)} ms`);
-    const executor = new ConsoleExecutor(new MeshConsole(system, tree));
+    const executor = new ConsoleExecutor(new MeshConsole(system, tree, { quarantine: meshQuarantine(system) }));
     let failed = false;
     /** Runs every command on `line`; true when one of them was `quit`. */
     const runLine = async (line: string): Promise<boolean> => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { ActorSystem } from '../../src/index.js';
-import { agentClassOf, agentSimOf } from '../../actors/mesh-types.js';
+import { agentClassOf, agentSimOf, meshQuarantine } from '../../actors/mesh-types.js';
 import type { MeshSettings } from '../../actors/mesh-types.js';
 import { MeshConsole, MeshRefusedError } from '../../actors/mesh/console.js';
 import type { ImpedanceClass } from '../../actors/impedance/index.js';
@@ -258,5 +258,22 @@ describe('actors/mesh/console: MeshConsole', () => {
     await assert.rejects(console.broadcast('x', { cascade: 'priority', priorityOrder: 'gpu first' as never }), /options\.priorityOrder must be an array .*\(got 'gpu first'\)/);
     const twice = [{ impedanceClass: 'CLASS_A_EDGE', minimumResponseRate: 0.5 }, { impedanceClass: 'CLASS_A_EDGE', minimumResponseRate: 0.6 }] as const;
     await assert.rejects(console.broadcast('x', { cascade: 'priority', priorityOrder: twice }), /options\.priorityOrder\[1\]\.impedanceClass must be listed once \(got 'CLASS_A_EDGE' again\)/);
+  });
+
+  it('delegate passes over agents whose tasks a CONFLICT put in quarantine, instead of waiting on them', async () => {
+    const { system, tree } = mesh({ conflictRate: 1 });
+    const quarantined = new MeshConsole(system, tree, { quarantine: meshQuarantine(system), timeoutMs: 1500 });
+    // One wave: every agent answers CONFLICT, so its cluster lead quarantines its tasks.
+    const wave = await quarantined.broadcast('sync', { cascade: 'wave' });
+    assert.equal(wave.counts.conflict, 12);
+    const cls = agentClassOf(agentPath(0, 0, 0), 0);
+    const t0 = performance.now();
+    await assert.rejects(quarantined.delegate(cls, { job: 1 }), MeshRefusedError);
+    assert.ok(performance.now() - t0 < 500, 'refused at once, not after the ask timeout');
+    // After heal nothing is quarantined: the task goes to an agent of the class.
+    quarantined.heal(tree.root.path);
+    const done = await quarantined.delegate(cls, { job: 2 });
+    assert.equal(done.cls, cls);
+    assert.deepEqual(done.skipped, []);
   });
 });
