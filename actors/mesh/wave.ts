@@ -40,6 +40,30 @@ export interface MeshSettings {
 export const MESH_DEFAULTS: MeshSettings = Object.freeze({ seed: 0, speedup: 1000, conflictRate: 0.001, maxReplyMs: 200, gatherTimeoutMs: 2000 });
 
 const settingsBySystem = new WeakMap<ActorSystem, MeshSettings>();
+/**
+ * The last system asked about (or configured) and its settings: every agent reads them on
+ * every wave (30,000 WeakMap lookups per wave otherwise). configureMesh keeps it current;
+ * it is cleared when that system terminates, so it never keeps a finished mesh alive.
+ */
+let lastSystem: ActorSystem | undefined;
+let lastSettings: MeshSettings = MESH_DEFAULTS;
+/** Systems whose termination clears the cache (so that a terminated mesh can be collected). */
+const releasing = new WeakSet<ActorSystem>();
+
+function cache(system: ActorSystem, settings: MeshSettings): void {
+  lastSystem = system;
+  lastSettings = settings;
+  if (releasing.has(system)) return;
+  releasing.add(system);
+  // (A stand-in system of a test may have no whenTerminated: it is then simply kept.)
+  const done = (system as { whenTerminated?: Promise<void> }).whenTerminated;
+  void done?.then(() => {
+    if (lastSystem === system) {
+      lastSystem = undefined;
+      lastSettings = MESH_DEFAULTS;
+    }
+  });
+}
 
 /** Sets the mesh settings of `system` (missing fields keep the defaults). */
 export function configureMesh(system: ActorSystem, settings: Partial<MeshSettings>): MeshSettings {
@@ -50,11 +74,16 @@ export function configureMesh(system: ActorSystem, settings: Partial<MeshSetting
   if (!(resolved.maxReplyMs >= 0)) throw new RangeError(`mesh maxReplyMs must be >= 0 (got ${resolved.maxReplyMs})`);
   if (!(resolved.gatherTimeoutMs > 0)) throw new RangeError(`mesh gatherTimeoutMs must be > 0 (got ${resolved.gatherTimeoutMs})`);
   settingsBySystem.set(system, Object.freeze(resolved));
+  cache(system, resolved);
   return resolved;
 }
 
+/** The mesh settings of `system` (MESH_DEFAULTS when it has none). */
 export function meshSettings(system: ActorSystem): MeshSettings {
-  return settingsBySystem.get(system) ?? MESH_DEFAULTS;
+  if (system === lastSystem) return lastSettings;
+  const settings = settingsBySystem.get(system) ?? MESH_DEFAULTS;
+  cache(system, settings);
+  return settings;
 }
 
 /** Asks a level to run wave `waveId` below it and answer `replyTo` with one report. */
@@ -189,31 +218,79 @@ export function agentWave(message: Wave, ctx: ActorContext<never>, sim: AgentSim
   else setTimeout(() => message.replyTo.tell(report), delay);
 }
 
-/** One wave a coordinator is gathering. */
+/**
+ * One wave a coordinator is gathering. A coordinator keeps the one of its last finished
+ * wave and reuses it (and its digest builders) for its next: 1,100 coordinators per wave.
+ */
 interface Gathering {
-  readonly replyTo: ActorRef<WaveReport>;
-  readonly startedAt: number;
-  readonly expected: number;
+  waveId: number;
+  replyTo: ActorRef<WaveReport>;
+  startedAt: number;
+  /** performance.now() when its arrival window closes. */
+  deadline: number;
+  expected: number;
   received: number;
   ready: number;
   transit: number;
   conflict: number;
   /** Children missing further down, as their own reports said. */
   missingBelow: number;
-  /** Agents' delays (from agents' reports and from the digests of the levels below). */
-  readonly latencies: Map<string, DigestBuilder>;
-  readonly frozen: string[];
+  /**
+   * Gather times per role (the agents' delays under 'agent'), in the order the roles first
+   * appeared in this wave: `roles[i]` for i < `used` is built by `builders[i]`; slots from
+   * `used` on are spare builders of earlier waves.
+   */
+  readonly roles: string[];
+  readonly builders: DigestBuilder[];
+  used: number;
+  /** The 'agent' builder once an agent reported: one lookup per wave, not per report. */
+  agents: DigestBuilder | undefined;
+  /** Handed over with the report when not empty (then replaced, never reused). */
+  frozen: string[];
 }
 
-function builderOf(map: Map<string, DigestBuilder>, role: string): DigestBuilder {
-  let b = map.get(role);
-  if (b === undefined) map.set(role, (b = new DigestBuilder()));
+/** The builder of `role` in `g`, taking a spare one (reset) or a new one on its first use this wave. */
+function builderOf(g: Gathering, role: string): DigestBuilder {
+  const { roles, builders } = g;
+  const used = g.used;
+  for (let i = 0; i < used; i++) if (roles[i] === role) return builders[i]!;
+  g.used = used + 1;
+  if (used < builders.length) {
+    roles[used] = role;
+    return builders[used]!.reset();
+  }
+  const b = new DigestBuilder();
+  roles.push(role);
+  builders.push(b);
   return b;
 }
 
-/** A coordinator's wave state: forwards waves, gathers reports, answers upward. */
+/** The key of a coordinator's one arrival-window timer. */
+const WINDOW_TIMER = 'wave-window';
+
+/**
+ * A coordinator's wave state: forwards waves, gathers reports, answers upward.
+ *
+ * Arrival windows share one timer per coordinator, armed when a wave starts and none is
+ * armed, and left running when a wave completes early: with waves of a few ms and windows
+ * of seconds, a coordinator arms a timer once per window instead of arming and cancelling
+ * one per wave (1,100 coordinators per wave). When it fires, every wave whose window has
+ * closed is answered, and it is armed again for the earliest window still open.
+ */
 export class WaveGatherer {
+  /**
+   * The wave started last, while it gathers: with one wave in flight (the usual case) a
+   * report needs no map lookup, and a wave costs no map insertion and deletion.
+   */
+  private last: Gathering | undefined;
+  /** Every other wave still gathering, by id. */
   private readonly waves = new Map<number, Gathering>();
+  /** performance.now() when the window timer fires; Infinity while it is not armed. */
+  private timerDue = Infinity;
+  /** The window timer's message (recognised by identity; a WaveTimeout from elsewhere keeps its meaning). */
+  private readonly sweep: WaveTimeout = { type: 'wave-timeout', waveId: -1 };
+  /** The gathering of the last finished wave, for the next one. */
+  private spare: Gathering | undefined;
 
   constructor(private readonly role: string) {}
 
@@ -221,50 +298,116 @@ export class WaveGatherer {
   start(wave: Wave, ctx: ActorContext<unknown>): void {
     const settings = meshSettings(ctx.system);
     const children = ctx.children;
-    const g: Gathering = { replyTo: wave.replyTo, startedAt: performance.now(), expected: children.length, received: 0, ready: 0, transit: 0, conflict: 0, missingBelow: 0, latencies: new Map(), frozen: [] };
-    this.waves.set(wave.waveId, g);
-    const forward: Wave = { type: 'wave', waveId: wave.waveId, replyTo: ctx.self as ActorRef<WaveReport>, at: Date.now(), ...(wave.register === true ? { register: true } : {}), ...(wave.message !== undefined ? { message: wave.message } : {}) };
+    const startedAt = performance.now();
+    const g = this.gathering(wave, startedAt, startedAt + settings.gatherTimeoutMs, children.length);
+    // A wave id already gathering is replaced (its gathering is dropped unanswered).
+    const last = this.last;
+    if (last !== undefined && last.waveId === wave.waveId) this.last = undefined;
+    else this.waves.delete(wave.waveId);
+    const self = ctx.self as ActorRef<WaveReport>;
+    const forward: Wave =
+      wave.register !== true && wave.message === undefined
+        ? { type: 'wave', waveId: wave.waveId, replyTo: self, at: Date.now() }
+        : { type: 'wave', waveId: wave.waveId, replyTo: self, at: Date.now(), ...(wave.register === true ? { register: true } : {}), ...(wave.message !== undefined ? { message: wave.message } : {}) };
     for (const child of children) (child as ActorRef<Wave>).tell(forward);
-    if (g.expected === 0) this.finish(wave.waveId, ctx);
-    else ctx.timers.startSingleTimer(`wave-${wave.waveId}`, { type: 'wave-timeout', waveId: wave.waveId } satisfies WaveTimeout, settings.gatherTimeoutMs);
+    if (g.expected === 0) this.finish(g, ctx);
+    else {
+      if (this.last !== undefined) this.waves.set(this.last.waveId, this.last);
+      this.last = g;
+      // Armed later than this window, or overdue (its message was refused by a gate, or is
+      // still queued): arm it for the earlier time; an overdue one fires at once and re-arms.
+      const due = this.timerDue;
+      if (g.deadline < due) this.arm(g.deadline, ctx);
+      else if (due <= startedAt) this.arm(due, ctx);
+    }
   }
 
   /** Adds a child's report; answers upward when every child has reported. */
   report(report: WaveReport, ctx: ActorContext<unknown>): void {
-    const g = this.waves.get(report.waveId);
+    const last = this.last;
+    const g = last !== undefined && last.waveId === report.waveId ? last : this.waves.get(report.waveId);
     if (g === undefined) return; // late: the window closed, the child was counted missing
     g.received++;
-    g.ready += report.counts.ready;
-    g.transit += report.counts.transit;
-    g.conflict += report.counts.conflict;
+    const counts = report.counts;
+    g.ready += counts.ready;
+    g.transit += counts.transit;
+    g.conflict += counts.conflict;
     g.missingBelow += report.missing;
     if (report.frozen !== undefined) g.frozen.push(...report.frozen);
-    if (report.delayMs !== undefined) builderOf(g.latencies, 'agent').add(report.delayMs);
-    if (report.latencies !== undefined) for (const role in report.latencies) builderOf(g.latencies, role).merge(report.latencies[role]!);
-    if (g.received >= g.expected) this.finish(report.waveId, ctx);
+    if (report.delayMs !== undefined) (g.agents ??= builderOf(g, 'agent')).add(report.delayMs);
+    const latencies = report.latencies;
+    if (latencies !== undefined) for (const role in latencies) builderOf(g, role).merge(latencies[role]!);
+    if (g.received >= g.expected) this.finish(g, ctx);
   }
 
   /** The arrival window closed: answers with what arrived. */
   timeout(message: WaveTimeout, ctx: ActorContext<unknown>): void {
-    if (this.waves.has(message.waveId)) this.finish(message.waveId, ctx);
+    if (message !== this.sweep) {
+      const last = this.last;
+      const g = last !== undefined && last.waveId === message.waveId ? last : this.waves.get(message.waveId);
+      if (g !== undefined) this.finish(g, ctx);
+      return;
+    }
+    this.timerDue = Infinity;
+    const now = performance.now();
+    let next = Infinity;
+    // Oldest first, as their own timers would have fired.
+    const open = this.waves.size === 0 ? [] : [...this.waves.values()];
+    if (this.last !== undefined) open.push(this.last);
+    for (const g of open) {
+      if (g.deadline <= now) this.finish(g, ctx);
+      else if (g.deadline < next) next = g.deadline;
+    }
+    // A timer may fire a little before its time: a window still open gets the timer again.
+    if (next !== Infinity) this.arm(next, ctx);
   }
 
-  private finish(waveId: number, ctx: ActorContext<unknown>): void {
-    const g = this.waves.get(waveId)!;
-    this.waves.delete(waveId);
-    ctx.timers.cancel(`wave-${waveId}`);
-    builderOf(g.latencies, this.role).add(performance.now() - g.startedAt);
+  /** Arms the window timer to fire at `due` (performance.now() time). */
+  private arm(due: number, ctx: ActorContext<unknown>): void {
+    this.timerDue = due;
+    ctx.timers.startSingleTimer(WINDOW_TIMER, this.sweep, Math.max(0, due - performance.now()));
+  }
+
+  private finish(g: Gathering, ctx: ActorContext<unknown>): void {
+    const waveId = g.waveId;
+    if (this.last === g) this.last = undefined;
+    else this.waves.delete(waveId);
+    builderOf(g, this.role).add(performance.now() - g.startedAt);
     const latencies: Record<string, LatencyDigest> = {};
-    for (const [role, builder] of g.latencies) latencies[role] = builder.build();
-    g.replyTo.tell({
-      type: 'wave-report',
-      waveId,
-      from: ctx.path,
-      counts: { ready: g.ready, transit: g.transit, conflict: g.conflict },
-      missing: g.expected - g.received + g.missingBelow,
-      latencies,
-      ...(g.frozen.length > 0 ? { frozen: g.frozen } : {}),
-    });
+    const { roles, builders, used } = g;
+    for (let i = 0; i < used; i++) latencies[roles[i]!] = builders[i]!.build();
+    const counts = { ready: g.ready, transit: g.transit, conflict: g.conflict };
+    const missing = g.expected - g.received + g.missingBelow;
+    const replyTo = g.replyTo;
+    let report: WaveReport;
+    if (g.frozen.length > 0) {
+      report = { type: 'wave-report', waveId, from: ctx.path, counts, missing, latencies, frozen: g.frozen };
+      g.frozen = [];
+    } else report = { type: 'wave-report', waveId, from: ctx.path, counts, missing, latencies };
+    this.spare = g;
+    replyTo.tell(report);
+  }
+
+  /** A gathering for `wave`: the spare one reset, or a new one. */
+  private gathering(wave: Wave, startedAt: number, deadline: number, expected: number): Gathering {
+    const g = this.spare;
+    if (g === undefined) {
+      return { waveId: wave.waveId, replyTo: wave.replyTo, startedAt, deadline, expected, received: 0, ready: 0, transit: 0, conflict: 0, missingBelow: 0, roles: [], builders: [], used: 0, agents: undefined, frozen: [] };
+    }
+    this.spare = undefined;
+    g.waveId = wave.waveId;
+    g.replyTo = wave.replyTo;
+    g.startedAt = startedAt;
+    g.deadline = deadline;
+    g.expected = expected;
+    g.received = 0;
+    g.ready = 0;
+    g.transit = 0;
+    g.conflict = 0;
+    g.missingBelow = 0;
+    g.used = 0;
+    g.agents = undefined;
+    return g;
   }
 }
 

@@ -45,7 +45,8 @@ function valueOf(key: number): number {
 
 /** Builds a digest sample by sample or digest by digest. */
 export class DigestBuilder {
-  private readonly buckets = new Map<number, number>();
+  /** Count per bucket key; made by the first sample >= MIN_MS (a wave's builders mostly see zeros only). */
+  private buckets: Map<number, number> | null = null;
   private n = 0;
   private total = 0;
   private lo = Infinity;
@@ -55,6 +56,17 @@ export class DigestBuilder {
   /** Samples added so far. */
   get count(): number {
     return this.n;
+  }
+
+  /** Forgets every sample: the builder is as new (a coordinator reuses its builders wave after wave). */
+  reset(): this {
+    this.buckets?.clear();
+    this.n = 0;
+    this.total = 0;
+    this.lo = Infinity;
+    this.hi = -Infinity;
+    this.zero = 0;
+    return this;
   }
 
   /** Adds one sample (a finite number of ms >= 0; anything else is a RangeError). */
@@ -67,7 +79,8 @@ export class DigestBuilder {
     if (valueMs < MIN_MS) this.zero++;
     else {
       const k = keyOf(valueMs);
-      this.buckets.set(k, (this.buckets.get(k) ?? 0) + 1);
+      const buckets = (this.buckets ??= new Map());
+      buckets.set(k, (buckets.get(k) ?? 0) + 1);
     }
     return this;
   }
@@ -81,13 +94,16 @@ export class DigestBuilder {
     if (digest.max > this.hi) this.hi = digest.max;
     this.zero += digest.zeros;
     const { keys, counts } = digest;
-    for (let i = 0; i < keys.length; i++) this.buckets.set(keys[i]!, (this.buckets.get(keys[i]!) ?? 0) + counts[i]!);
+    if (keys.length === 0) return this;
+    const buckets = (this.buckets ??= new Map());
+    for (let i = 0; i < keys.length; i++) buckets.set(keys[i]!, (buckets.get(keys[i]!) ?? 0) + counts[i]!);
     return this;
   }
 
   /** The digest of everything added so far. */
   build(): LatencyDigest {
-    const keys = [...this.buckets.keys()].sort((a, b) => a - b);
+    const buckets = this.buckets;
+    const keys = buckets === null ? [] : [...buckets.keys()].sort((a, b) => a - b);
     return {
       count: this.n,
       sum: this.total,
@@ -95,7 +111,7 @@ export class DigestBuilder {
       max: this.n === 0 ? 0 : this.hi,
       zeros: this.zero,
       keys,
-      counts: keys.map((k) => this.buckets.get(k)!),
+      counts: buckets === null ? [] : keys.map((k) => buckets.get(k)!),
     };
   }
 }
