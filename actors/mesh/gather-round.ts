@@ -65,6 +65,25 @@ export async function runGatherRound(root: ActorRef<unknown>, options: GatherRou
   return { report, verdict, halfWidthMs, ms: performance.now() - t0 };
 }
 
+/**
+ * The `q` quantile (q in (0, 1]) of the signed READY-time errors readyAt - T of a round,
+ * from its early (T - readyAt) and late (readyAt - T) digests; null with no answers.
+ */
+export function signedErrorQuantile(report: Pick<GatherReport, 'earlyErrors' | 'lateErrors'>, q: number): number | null {
+  const early = report.earlyErrors;
+  const late = report.lateErrors;
+  const n = early.count + late.count;
+  if (n === 0) return null;
+  // Sorted ascending, the signed errors are the early ones from the largest magnitude down,
+  // then the late ones from the smallest up.
+  const rank = Math.max(1, Math.ceil(q * n));
+  if (rank <= early.count) return -digestPercentile(early, (early.count - rank + 1) / early.count)!;
+  return digestPercentile(late, (rank - early.count) / late.count)!;
+}
+
+/** How much wider than the last round's central 99 % the next window is (a guard band). */
+export const WINDOW_GUARD = 1.1;
+
 export interface AdaptiveGatherOptions {
   /** Measured rounds after the calibration round (>= 0). */
   readonly rounds: number;
@@ -90,24 +109,32 @@ export interface AdaptiveRound {
  * delays, so probes go out early (runtimeLeadMs) to centre the READY times on T, and the
  * window must cover the drain. The calibration round has no arrival history: it starts
  * from `runtimeSpreadMs` (lead half of it, window the document's 500 ms scaled or that
- * half, if wider). Each later round corrects the lead by the round before's mean offset
- * and sizes its window by that round's p95 error (3.2). T leaves room for the slowest
- * expected delay, the lead and the cascade down.
+ * half, if wider). Each later round takes the central 99 % of the round before's signed
+ * errors [lo, hi]: it moves the lead by their midpoint (centring them on T) and makes the
+ * window their half-range times WINDOW_GUARD (3.2: the window from past arrival errors;
+ * a range around the mean, not |error| around T, because the lead moves between rounds).
+ * T leaves room for the slowest expected delay, the lead and the cascade down.
  */
 export async function runAdaptiveGather(root: ActorRef<unknown>, options: AdaptiveGatherOptions): Promise<AdaptiveRound[]> {
   const spread = options.runtimeSpreadMs;
   if (!(spread >= 0)) throw new RangeError(`runAdaptiveGather: runtimeSpreadMs must be >= 0 (got ${spread})`);
   if (!Number.isInteger(options.rounds) || options.rounds < 0) throw new RangeError(`runAdaptiveGather: rounds must be an integer >= 0 (got ${options.rounds})`);
-  const base = { leadMs: options.maxReplyMs + 2 * spread + 100, minHalfWidthMs: 5, graceMs: 100, defaultHalfWidthMs: Math.max(500 / options.speedup, spread / 2) };
+  const minHalfWidthMs = 5;
+  const leadMs = options.maxReplyMs + 2 * spread + 100;
   const out: AdaptiveRound[] = [];
   let lead = spread / 2;
+  let halfWidth = Math.max(500 / options.speedup, spread / 2, minHalfWidthMs);
   for (let i = 0; i <= options.rounds; i++) {
     const previous = out[out.length - 1];
     if (previous !== undefined) {
-      const answered = previous.round.report.sent - previous.round.report.missing;
-      if (answered > 0) lead = Math.max(0, previous.runtimeLeadMs + previous.round.report.errorSumMs / answered);
+      const lo = signedErrorQuantile(previous.round.report, 0.005);
+      const hi = signedErrorQuantile(previous.round.report, 0.995);
+      if (lo !== null && hi !== null) {
+        lead = Math.max(0, previous.runtimeLeadMs + (lo + hi) / 2);
+        halfWidth = Math.max(minHalfWidthMs, ((hi - lo) / 2) * WINDOW_GUARD);
+      }
     }
-    const round = await runGatherRound(root, { ...base, gatherId: (options.firstGatherId ?? 1) + i, runtimeLeadMs: lead, ...(previous === undefined ? {} : { previous: previous.round.report.arrivalErrors }) });
+    const round = await runGatherRound(root, { leadMs: Math.max(leadMs, lead + halfWidth + 100), graceMs: 100, minHalfWidthMs, defaultHalfWidthMs: halfWidth, gatherId: (options.firstGatherId ?? 1) + i, runtimeLeadMs: lead });
     out.push({ round, runtimeLeadMs: lead });
   }
   return out;

@@ -86,6 +86,10 @@ export interface GatherReport {
   readonly frozen: readonly string[];
   /** |readyAt - T| of every answer, ms. */
   readonly arrivalErrors: LatencyDigest;
+  /** T - readyAt of the answers READY before T, ms (with `lateErrors`: the signed errors). */
+  readonly earlyErrors: LatencyDigest;
+  /** readyAt - T of the answers READY at or after T, ms. */
+  readonly lateErrors: LatencyDigest;
   /** Sum of readyAt - T (signed) over the answers: / answers = the mean offset, > 0 when late. */
   readonly errorSumMs: number;
   /** |actual delay - predicted delay| of every answer, ms (impedance prediction accuracy). */
@@ -125,7 +129,7 @@ export function predictAgent(impedance: AgentImpedance | undefined, cls: Impedan
   };
 }
 
-const zeroReport = (gatherId: number, from: string): Omit<GatherReport, 'arrivalErrors' | 'predictionErrors' | 'frozen'> => ({
+const zeroReport = (gatherId: number, from: string): Omit<GatherReport, 'arrivalErrors' | 'earlyErrors' | 'lateErrors' | 'predictionErrors' | 'frozen'> => ({
   type: 'gather-report',
   gatherId,
   from,
@@ -160,6 +164,8 @@ interface Running {
   readonly gather: Gather;
   readonly sums: Sums;
   readonly arrival: DigestBuilder;
+  readonly early: DigestBuilder;
+  readonly late: DigestBuilder;
   readonly prediction: DigestBuilder;
   readonly window: ArrivalWindow;
   readonly frozen: string[];
@@ -191,7 +197,7 @@ export class GatherRunner {
     const now = epochNow();
     const sums = zeroReport(gather.gatherId, ctx.path) as Sums;
     const window: ArrivalWindow = { startMs: gather.targetAtMs - gather.halfWidthMs, targetTimeMs: gather.targetAtMs, endMs: gather.targetAtMs + gather.halfWidthMs, halfWidthMs: gather.halfWidthMs };
-    const run: Running = { gather, sums, arrival: new DigestBuilder(), prediction: new DigestBuilder(), window, frozen: [], probes: new Map(), batches: [], expected: 0, received: 0 };
+    const run: Running = { gather, sums, arrival: new DigestBuilder(), early: new DigestBuilder(), late: new DigestBuilder(), prediction: new DigestBuilder(), window, frozen: [], probes: new Map(), batches: [], expected: 0, received: 0 };
     this.running.set(gather.gatherId, run);
     const children = ctx.children;
     const dueAt = window.endMs + gather.graceMs * (this.leaf ? 1 : 2);
@@ -270,7 +276,10 @@ export class GatherRunner {
       if (where === 'late') s.lateReady++;
       else s.ready++;
     }
-    run.arrival.add(Math.abs(readyAt - run.window.targetTimeMs));
+    const error = readyAt - run.window.targetTimeMs;
+    run.arrival.add(Math.abs(error));
+    if (error < 0) run.early.add(-error);
+    else run.late.add(error);
     s.errorSumMs += readyAt - run.window.targetTimeMs;
     run.prediction.add(Math.abs(readyAt - probe.sentAt - probe.predictedMs));
   }
@@ -283,6 +292,8 @@ export class GatherRunner {
     for (const key of SUMMED) s[key] += report[key];
     if (report.frozen.length > 0) run.frozen.push(...report.frozen);
     run.arrival.merge(report.arrivalErrors);
+    run.early.merge(report.earlyErrors);
+    run.late.merge(report.lateErrors);
     run.prediction.merge(report.predictionErrors);
     run.received++;
     if (run.received >= run.expected) this.finish(report.gatherId, ctx);
@@ -307,13 +318,15 @@ export class GatherRunner {
       for (let i = 0; i < run.batches.length; i++) ctx.timers.cancel(`gather-${gatherId}-${i}`);
       s.notSent = s.agents - s.sent - s.skippedLate - s.skippedLowConfidence;
     } else s.missingChildren += run.expected - run.received;
-    run.gather.replyTo.tell({ ...s, frozen: run.frozen, arrivalErrors: run.arrival.count === 0 ? EMPTY_DIGEST : run.arrival.build(), predictionErrors: run.prediction.count === 0 ? EMPTY_DIGEST : run.prediction.build() });
+    run.gather.replyTo.tell({ ...s, frozen: run.frozen, arrivalErrors: built(run.arrival), earlyErrors: built(run.early), lateErrors: built(run.late), predictionErrors: run.prediction.count === 0 ? EMPTY_DIGEST : run.prediction.build() });
   }
 }
 
+const built = (b: DigestBuilder): LatencyDigest => (b.count === 0 ? EMPTY_DIGEST : b.build());
+
 /** A frozen coordinator's answer: it refuses new work, so nothing below it is probed. */
 export function frozenGather(gather: Gather, path: string): GatherReport {
-  return { ...zeroReport(gather.gatherId, path), frozen: [path], arrivalErrors: EMPTY_DIGEST, predictionErrors: EMPTY_DIGEST };
+  return { ...zeroReport(gather.gatherId, path), frozen: [path], arrivalErrors: EMPTY_DIGEST, earlyErrors: EMPTY_DIGEST, lateErrors: EMPTY_DIGEST, predictionErrors: EMPTY_DIGEST };
 }
 
 const SUMMED = ['agents', 'sent', 'skippedLate', 'skippedLowConfidence', 'notSent', 'ready', 'lateReady', 'conflicts', 'early', 'inWindow', 'late', 'missing', 'fromProfile', 'missingChildren', 'errorSumMs'] as const;
