@@ -14,6 +14,8 @@ import { routeTask } from './mesh/capability-routing.js';
 import { GatherRunner, frozenGather } from './mesh/gather.js';
 import type { GatherMsg } from './mesh/gather.js';
 import type { RouteRequest } from './mesh/capability-routing.js';
+import { agentThink } from './mesh/think.js';
+import type { Think } from './mesh/think.js';
 
 export { MESH_DEFAULTS, configureMesh, meshSettings, agentClassOf, expectedReplyMs, hashOf } from './mesh/wave.js';
 export type { MeshSettings, Wave, WaveReport, WaveTimeout } from './mesh/wave.js';
@@ -43,6 +45,8 @@ export type { RouteRequest, NoCapableAgent } from './mesh/capability-routing.js'
  *   { type: 'wave', waveId, replyTo } with one { type: 'wave-report', ... } (see wave.ts)
  *   { type: 'question', question, replyTo } with { type: 'answer', ... } (agents; the console's ask)
  *   { type: 'task', task, replyTo }     with { type: 'task-done', ... } (agents; the console's delegate)
+ *   { type: 'think', prompt, replyTo }  with { type: 'thought', ... } (agents: a simulated model call
+ *       through the admission lanes when the system has them; mesh/think.ts)
  * and coordinators also { type: 'status', replyTo } with their live children count,
  *   { type: 'freeze' | 'thaw', replyTo? } (publishing `mesh-frozen` / `mesh-thawed` on events$):
  *       a frozen coordinator refuses new work: a wave is answered at once with no ACKs and
@@ -135,7 +139,7 @@ export interface FreezeState {
   readonly frozen: boolean;
 }
 
-export type AgentMsg = { readonly type: 'ping'; readonly replyTo: ActorRef<Pong> } | { readonly type: 'fail'; readonly reason?: string } | { readonly type: 'stop' } | Wave | Question | Task | Heartbeat;
+export type AgentMsg = { readonly type: 'ping'; readonly replyTo: ActorRef<Pong> } | { readonly type: 'fail'; readonly reason?: string } | { readonly type: 'stop' } | Wave | Question | Task | Heartbeat | Think;
 
 export type CoordinatorMsg = AgentMsg | { readonly type: 'status'; readonly replyTo: ActorRef<CoordinatorStatus> } | WaveReport | WaveTimeout | Deliver | FreezeSwitch | HeartbeatMsg | ConflictMsg | RouteRequest | GatherMsg;
 
@@ -178,6 +182,10 @@ function agentReceive(message: AgentMsg, ctx: ActorContext<AgentMsg>): void | Re
     }
     case 'heartbeat':
       agentHeartbeat(message, ctx as ActorContext<unknown>);
+      break;
+    case 'think':
+      // A simulated model call through the admission lanes, if any (mesh/think.ts).
+      agentThink(message, ctx as ActorContext<unknown>);
       break;
   }
 }

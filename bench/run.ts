@@ -29,6 +29,8 @@ const scenarios: Record<string, () => Promise<Scenario>> = {
   restart: async () => (await import('./restart.bench.js')).runRestart,
   tree: async () => (await import('./tree.bench.js')).runTree,
   mesh: async () => (await import('./mesh.bench.js')).runMesh,
+  admission: async () => (await import('./admission.bench.js')).runAdmission,
+  'admission-controller': async () => (await import('./admission-controller.bench.js')).runAdmissionController,
 };
 
 function cpuModel(): string {

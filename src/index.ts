@@ -59,3 +59,31 @@ export type {
   StopAbandonedEvent,
   SystemTerminatingEvent,
 } from './events.js';
+
+// ------------------------------------------------------------------ admission (issue 9)
+// The pure admission planner and the artifact leases (src/admission). `plan` is exported as
+// `planAdmission` here: a bare `plan` at the package root would say nothing about what it plans.
+export {
+  plan as planAdmission,
+  ArtifactLeases,
+  AdmissionRequestError,
+  RESOURCE_CLASSES,
+  PROVIDER_CLASSES,
+  DEFAULT_FIRST_RESPONSE_BUDGET_MS,
+  DEFAULT_ALL_RESPONSES_BUDGET_MS,
+  DEFAULT_ORDER_POLICY,
+} from './admission/index.js';
+export type {
+  AdmissionJob,
+  AdmissionPlan,
+  CoalescedJob,
+  DeferredJob,
+  LaneBudget,
+  LaneId,
+  OrderPolicy,
+  PlannedJob,
+  PlanRequest,
+  ReadyArtifact,
+  ResourceClass,
+  UnbudgetedJob,
+} from './admission/index.js';

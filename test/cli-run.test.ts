@@ -48,6 +48,12 @@ describe('cli: actormesh run', function () {
     assert.match(summary.ask.answer, /heard: status report/);
     assert.equal(summary.delegation.outcome, 'done');
     assert.equal(summary.delegation.cls, 'D_GPU', "'inference' is a GPU capability");
+    // The burst of model calls went through the YAML's admission lanes: never over a cap.
+    assert.equal(summary.think.lanes, true);
+    assert.equal(summary.think.agents, 3000);
+    assert.equal(summary.think.answered, 3000);
+    for (const provider of ['openai', 'anthropic', 'google']) assert.ok(summary.think.peakPerLane[`cloud-generation:${provider}`] <= 8, JSON.stringify(summary.think.peakPerLane));
+    assert.ok(summary.think.peakPerLane['local-generation'] <= 16);
     assert.equal(summary.heal.healed, true);
     assert.equal(summary.status.mode, 'FULL');
     // The KPI summary of part 11.1, measured from what happened. Every KPI but the sector

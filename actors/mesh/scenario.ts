@@ -1,7 +1,9 @@
 import { uniformInt } from 'pure-rand/distribution/uniformInt';
 import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
 import type { ActorRef, ActorSystem } from '../../src/index.js';
-import { spawnTree } from '../../supervisors/config/index.js';
+import { loadTreeFile, spawnTree } from '../../supervisors/config/index.js';
+import { admissionOf, admissionSettingsOf, configureAdmission, thinkStats } from './think.js';
+import type { Think, Thought } from './think.js';
 import type { TreeConfig, TreeHandle } from '../../supervisors/config/index.js';
 import { EMPTY_DIGEST, KpiAccumulator, digestCountAtMost, digestPercentile, percentile, trinaryQuorum } from '../protocol/index.js';
 import type { KpiRow, LatencyDigest, TrinaryCounts } from '../protocol/index.js';
@@ -27,6 +29,8 @@ import type { MeshStatus } from './status.js';
  *                   from the round before (see below)
  *   ask             a sampled agent asked a question (the console's ask)
  *   delegate        a task routed by capability to the lowest-impedance capable agent (4.2, 4.3)
+ *   think           every THINK_EVERY-th agent makes its simulated model call at once, through
+ *                   the tree's admission lanes (issue 9) when it configures them
  *   chaos           every 100 ms, agents told to fail (restarted by their cluster leads),
  *                   while waves keep measuring the active rate
  *   heal            the console's heal at the root (breakers reset, quarantined tasks
@@ -57,6 +61,9 @@ export const WAVES = 5;
  * smaller, the runtime's own delays are not).
  */
 export const ACCURACY_WITHIN_MS = 5;
+
+/** Every how many agents one thinks in the burst of model calls. */
+export const THINK_EVERY = 10;
 
 /** Measured scatter-gather rounds after the calibration round. */
 export const GATHER_ROUNDS = 2;
@@ -132,6 +139,8 @@ export interface RunSummary {
   };
   readonly ask: { readonly agent: string; readonly answer: string; readonly ms: number } | { readonly agent: string; readonly error: string };
   readonly delegation: { readonly capability: string; readonly agent: string | null; readonly cls: string | null; readonly ms: number; readonly outcome: string };
+  /** The burst of model calls (every THINK_EVERY-th agent), with or without admission lanes. */
+  readonly think: { readonly agents: number; readonly answered: number; readonly calls: number; readonly lanes: boolean; readonly ms: number; readonly maxWaitMs: number; readonly peakPerLane: Readonly<Record<string, number>> };
   readonly chaos: { readonly rate: number; readonly durationMs: number; readonly failuresInjected: number; readonly waves: number; readonly minActiveRate: number };
   readonly heal: { readonly healed: boolean; readonly ms: number; readonly waves: number; readonly breakersReset: number; readonly tasksReplayed: number; readonly final: WaveSummary };
   readonly status: MeshStatus;
@@ -202,7 +211,11 @@ export async function runScenario(system: ActorSystem, config: TreeConfig | stri
   options.onPhase?.('spawn');
   let tree: TreeHandle;
   try {
-    tree = spawnTree(system, config);
+    // The tree's admission lanes (the root's props.admission), checked before anything starts.
+    const loaded = typeof config === 'string' ? loadTreeFile(config) : config;
+    const lanes = admissionSettingsOf(loaded);
+    if (lanes !== undefined && admissionOf(system) === undefined) configureAdmission(system, lanes);
+    tree = spawnTree(system, loaded);
   } catch (error) {
     sub.unsubscribe();
     throw error;
@@ -290,7 +303,29 @@ export async function runScenario(system: ActorSystem, config: TreeConfig | stri
       ? { capability, agent: routed.from, cls: routed.cls, ms: Math.round((performance.now() - d0) * 100) / 100, outcome: 'done' }
       : { capability, agent: null, cls: null, ms: Math.round((performance.now() - d0) * 100) / 100, outcome: `no capable agent (${routed.reason})` };
 
-  // 6. Chaos: every 100 ms, agents told to fail (restarted by their cluster leads), while
+  // 6. A burst of thinking: every THINK_EVERY-th agent makes its simulated model call at
+  // once, through the admission lanes when the tree configures them (issue 9).
+  options.onPhase?.('think');
+  const thinkers = agentRefs.filter((_, i) => i % THINK_EVERY === 0);
+  const stats = thinkStats(system);
+  const callsBefore = stats.calls;
+  for (const key of Object.keys(stats.peak)) stats.peak[key] = stats.running[key] ?? 0;
+  const t0think = performance.now();
+  const thoughts = await Promise.all(
+    thinkers.map((ref) => ref.ask<Thought>((replyTo) => ({ type: 'think', prompt: 'summarize your shard', replyTo }) satisfies Think, { timeoutMs: askTimeoutMs * 4 }).catch(() => undefined)),
+  );
+  const answered = thoughts.filter((t): t is Thought => t !== undefined);
+  const think = {
+    agents: thinkers.length,
+    answered: answered.length,
+    calls: stats.calls - callsBefore,
+    lanes: admissionOf(system) !== undefined,
+    ms: Math.round(performance.now() - t0think),
+    maxWaitMs: Math.round(Math.max(0, ...answered.map((t) => t.waitedMs)) * 100) / 100,
+    peakPerLane: { ...stats.peak },
+  };
+
+  // 7. Chaos: every 100 ms, agents told to fail (restarted by their cluster leads), while
   // waves keep measuring the active rate.
   options.onPhase?.('chaos');
   let failuresInjected = 0;
@@ -318,7 +353,7 @@ export async function runScenario(system: ActorSystem, config: TreeConfig | stri
     await sleep(Math.max(0, 100 - (performance.now() - t)));
   }
 
-  // 7. Heal: breakers reset and quarantined tasks replayed from the root down, then waves
+  // 8. Heal: breakers reset and quarantined tasks replayed from the root down, then waves
   // until every agent answers again (failed agents come back after their backoff).
   options.onPhase?.('heal');
   const healStart = performance.now();
@@ -351,6 +386,7 @@ export async function runScenario(system: ActorSystem, config: TreeConfig | stri
     scatterGather: { runtimeSpreadMs: round2(runtimeSpreadMs)!, calibration: roundSummary(rounds[0]!.round, rounds[0]!.lead), rounds: rounds.slice(1).map(({ round, lead }) => roundSummary(round, lead)) },
     ask,
     delegation,
+    think,
     chaos: { rate: options.chaosRate, durationMs: options.durationMs, failuresInjected, waves: chaosWaves, minActiveRate },
     heal: { healed, ms: Math.round(restoredAt - healStart), waves: healWaves, breakersReset: healed0.breakersReset.length, tasksReplayed: healed0.replayed, final },
     status: meshStatus({ agentsActive: final.reached, agentsTotal, sectorsTotal: sectors.length, agentDelays: statusDelays, speedup: settings.speedup, conflicts: conflictsSeen, breakers: tree.breakers }),

@@ -147,6 +147,7 @@ function formatRunLines(summary: RunSummary): string[] {
     ...sg.rounds.map((r, i) => sgLine(`round ${i + 1} (lead and window from the round before)`, r)),
     ask,
     `delegate '${d.capability}': ${d.agent === null ? d.outcome : `${d.agent} (${d.cls}) in ${d.ms} ms`}`,
+    `think: ${fmtInt(summary.think.answered)} of ${fmtInt(summary.think.agents)} agents' model calls answered in ${summary.think.ms} ms ${summary.think.lanes ? 'through admission lanes' : 'without admission lanes'}; peak concurrent calls ${Object.entries(summary.think.peakPerLane).map(([lane, n]) => `${lane} ${n}`).join(', ')}; longest wait ${summary.think.maxWaitMs} ms`,
     `chaos: ${summary.chaos.failuresInjected} agent failures over ${summary.chaos.durationMs} ms (${summary.chaos.waves} waves, lowest active rate ${pct(summary.chaos.minActiveRate)}); ${summary.restarts} restarts`,
     `heal: ${summary.heal.breakersReset} breakers reset, ${summary.heal.tasksReplayed} quarantined tasks replayed; ${summary.heal.healed ? 'every agent answers again' : 'NOT healed'} after ${summary.heal.ms} ms (${summary.heal.waves} waves)`,
   ];
