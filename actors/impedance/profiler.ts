@@ -90,6 +90,14 @@ export class ImpedanceProfiler {
   private queueDepth = 0;
   private state: OperationalState = 'active';
   private history: number | null = null;
+  /** Bumped by everything the measured figures depend on (samples, queue depth). */
+  private version = 0;
+  /**
+   * The figures of the last snapshot and the version they were measured at: an agent that
+   * has seen no message since its last heartbeat (most of an idle mesh) gets them again
+   * without sorting its samples (heartbeats of 30,000 agents every interval).
+   */
+  private measured: Measured | null = null;
 
   constructor(identity: AgentIdentity, options: ImpedanceProfilerOptions = {}) {
     for (const key of ['agentId', 'clusterId', 'sectorId'] as const) {
@@ -115,16 +123,20 @@ export class ImpedanceProfiler {
   /** Records one measured message. O(1). */
   record(sample: Sample): void {
     this.ring.push(sample);
+    this.version++;
   }
 
   /** `record` for figures that are finite and >= 0 by construction: no checks, no sample object. O(1). */
   recordValues(latencyMs: number, processingMs: number, at: number, ok: boolean): void {
     this.ring.pushValues(latencyMs, processingMs, at, ok);
+    this.version++;
   }
 
   /** Sets the current backlog (integer >= 0). */
   setQueueDepth(depth: number): void {
-    this.queueDepth = integerAtLeast('queueDepth', depth, 0);
+    const next = integerAtLeast('queueDepth', depth, 0);
+    if (next !== this.queueDepth) this.version++;
+    this.queueDepth = next;
   }
 
   setOperationalState(state: OperationalState): void {
@@ -136,18 +148,13 @@ export class ImpedanceProfiler {
   snapshot(now: number): AgentImpedance {
     if (typeof now !== 'number' || !Number.isFinite(now)) throw new InvalidImpedanceOptionError('now', now, 'a finite number');
     const at = now;
-    const [latencyP50Ms, latencyP95Ms] = this.ring.percentiles('latencyMs', [0.5, 0.95]) as [number, number];
-    const [processingP50Ms, processingP95Ms] = this.ring.percentiles('processingMs', [0.5, 0.95]) as [number, number];
-    const driftStdDevMs = this.ring.stdDev('latencyMs');
-    const meanLatency = this.ring.mean('latencyMs');
-    const driftCoefficient = meanLatency > 0 ? driftStdDevMs / meanLatency : 0;
-    const reliability = this.ring.reliability();
-    const score = impedanceScore({ latencyMs: latencyP50Ms, processingMs: processingP50Ms, queueDepth: this.queueDepth, latencyStdDevMs: driftStdDevMs, reliability }, this.weights);
+    const m = this.measured !== null && this.measured.version === this.version ? this.measured : (this.measured = this.measure());
+    const { latencyP50Ms, latencyP95Ms, processingP50Ms, processingP95Ms, driftStdDevMs, driftCoefficient, reliability, score } = m;
     const historicalScore = this.history;
     this.history = historicalScore === null ? score : historicalScore + this.historyAlpha * (score - historicalScore);
     return Object.freeze({
       ...this.identity,
-      behavesAs: behavesAs(latencyP50Ms, processingP50Ms, this.profiles),
+      behavesAs: m.behavesAs,
       at,
       latencyP50Ms,
       latencyP95Ms,
@@ -164,4 +171,30 @@ export class ImpedanceProfiler {
       flags: Object.freeze(agentFlags(score, historicalScore, driftCoefficient, this.thresholds)),
     });
   }
+
+  /** The figures a snapshot measures from the samples (see `measured`). */
+  private measure(): Measured {
+    const [latencyP50Ms, latencyP95Ms] = this.ring.percentiles('latencyMs', [0.5, 0.95]) as [number, number];
+    const [processingP50Ms, processingP95Ms] = this.ring.percentiles('processingMs', [0.5, 0.95]) as [number, number];
+    const driftStdDevMs = this.ring.stdDev('latencyMs');
+    const meanLatency = this.ring.mean('latencyMs');
+    const driftCoefficient = meanLatency > 0 ? driftStdDevMs / meanLatency : 0;
+    const reliability = this.ring.reliability();
+    const score = impedanceScore({ latencyMs: latencyP50Ms, processingMs: processingP50Ms, queueDepth: this.queueDepth, latencyStdDevMs: driftStdDevMs, reliability }, this.weights);
+    return { version: this.version, latencyP50Ms, latencyP95Ms, processingP50Ms, processingP95Ms, driftStdDevMs, driftCoefficient, reliability, score, behavesAs: behavesAs(latencyP50Ms, processingP50Ms, this.profiles) };
+  }
+}
+
+/** What a snapshot measures from the samples, with the profiler version it was measured at. */
+interface Measured {
+  readonly version: number;
+  readonly latencyP50Ms: number;
+  readonly latencyP95Ms: number;
+  readonly processingP50Ms: number;
+  readonly processingP95Ms: number;
+  readonly driftStdDevMs: number;
+  readonly driftCoefficient: number;
+  readonly reliability: number;
+  readonly score: number;
+  readonly behavesAs: ImpedanceClass;
 }

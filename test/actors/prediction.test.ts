@@ -59,6 +59,24 @@ describe('actors/impedance: SimulatedAgent', () => {
   });
 });
 
+describe('actors/impedance: a profiler measures again only when something changed', () => {
+  it('repeats its figures for an agent with no new sample, and measures anew after a sample or a queue change', () => {
+    const profiler = new ImpedanceProfiler({ agentId: 'a', clusterId: 'c', sectorId: 's', declaredClass: 'B_SERVERLESS', capabilities: [] }, { capacity: 8 });
+    for (let i = 0; i < 8; i++) profiler.recordValues(50 + i, 40, i, true);
+    const first = profiler.snapshot(100);
+    const again = profiler.snapshot(200);
+    assert.equal(again.latencyP50Ms, first.latencyP50Ms);
+    assert.equal(again.score, first.score);
+    assert.equal(again.at, 200);
+    assert.equal(again.historicalScore, first.score, 'the history still folds every snapshot');
+    profiler.recordValues(500, 400, 9, false);
+    const after = profiler.snapshot(300);
+    assert.ok(after.latencyP95Ms > first.latencyP95Ms && after.reliability < 1, 'a new sample is measured');
+    profiler.setQueueDepth(10);
+    assert.ok(profiler.snapshot(400).score > after.score, 'a queue change is measured');
+  });
+});
+
 describe('actors/protocol: confidence, gather verdicts on counts, bulk arrivals', () => {
   it("predictionConfidence is 3.1's formula, clamped to [0, 1] (property)", () => {
     fc.assert(
