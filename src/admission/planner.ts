@@ -37,12 +37,16 @@
  * their own evidence (their lists), except that a plan admitting nothing while jobs wait
  * meets no budget.
  *
- * Cost: O(n log n) for n jobs: one pass reading each job into unboxed columns, one hash
- * lookup per job for duplicate ids and one for coalescing, one native numeric sort per lane
- * (see orderLane), a heap of at most `capacity` slot ends per lane, a k-way merge of the
- * lanes. bench/admission.bench.ts measures 100,000 jobs against a plain sort-and-wave floor.
+ * Cost: O(n log n) for n jobs: one pass reading each job into unboxed columns (with the
+ * hashes of its id and coalescing key), one probe per job in a fixed-size hash index
+ * (string-table.ts) for duplicate ids and one for coalescing, one queue of entry numbers
+ * with a segment per lane, a radix sort (or a native numeric sort) per segment (see
+ * orderLane), a heap of at most `capacity` slot ends per lane, and a k-way merge of the
+ * lanes that creates each PlannedJob once. bench/admission.bench.ts measures 100,000 jobs
+ * against a plain sort-and-wave floor.
  */
 import { AdmissionRequestError, pathKey } from './errors.js';
+import { hashString, StringIndex } from './string-table.js';
 import { PROVIDER_CLASSES, RESOURCE_CLASSES } from './types.js';
 import type {
   AdmissionJob,
@@ -84,65 +88,97 @@ export function plan(request: PlanRequest): AdmissionPlan {
   // 1. budget: resolve each job's lane, refusing jobs without one. The budgeted jobs' fields
   // are read once into columns (numbers in Float64Arrays): the jobs' own objects come in
   // many shapes (optional fields), and every later pass reads the columns instead.
-  // Validation of each job happens in the same pass (a bad job still refuses the request).
+  // Validation of each job happens in the same pass (a bad job still refuses the request),
+  // except the ids' uniqueness, checked right after (checkUniqueIds: the same first error).
   const lanes = new LaneTable(request);
   const unbudgeted: UnbudgetedJob[] = [];
   const jobs = request.jobs;
   const cols = new Columns(jobs.length);
-  const seen = new Set<string>();
+  const seen = new IdColumn(jobs.length);
   const fields = new JobFields();
-  for (let i = 0; i < jobs.length; i++) {
-    validateJob(jobs, i, seen, fields);
-    const lane = lanes.laneOf(fields.resourceClass, fields.provider);
-    if (lane === undefined) unbudgeted.push({ id: fields.id, lane: laneIdOf(fields) });
-    else cols.add(fields, lane);
+  let i = 0;
+  try {
+    for (; i < jobs.length; i++) {
+      validateJob(jobs, i, seen, fields);
+      const lane = lanes.laneOf(fields.classIndex, fields.provider);
+      if (lane === undefined) unbudgeted.push({ id: fields.id, lane: laneIdOf(fields) });
+      else cols.add(fields, lane);
+    }
+  } catch (error) {
+    // A repeated id up to the bad job is the first fault (validateJob checks the id first).
+    checkUniqueIds(jobs, seen, i + 1);
+    throw error;
   }
+  // The hash probes run in passes of their own, after the reading: a tight loop over the
+  // hashes lets the processor overlap the table's cache misses (a probe is mostly a miss).
+  checkUniqueIds(jobs, seen, jobs.length);
   const m = cols.length;
 
-  // 2. coalescing per (class, artifactKey): one map per class (no key concatenation), one
-  // lookup per job. A group is represented by its first job (its head), which holds the
-  // group's current winner, so the second pass needs no lookup.
-  const groups = RESOURCE_CLASSES.map(() => new Map<string, number>());
+  // 2. coalescing per (class, artifactKey): one hash probe per job, the key being the pair
+  // (class, artifact) without concatenating strings. A group is represented by its first
+  // job (its head), which holds the group's current winner, so the dependency pass needs no
+  // lookup.
+  const groups = new StringIndex(m);
   const head = new Int32Array(m);
   const winner = new Int32Array(m);
+  const artifactHashes = cols.artifactHashes;
   for (let e = 0; e < m; e++) {
-    const byArtifact = groups[cols.lanes[e]!.classIndex]!;
-    const first = byArtifact.get(cols.artifacts[e]!);
+    const first = groups.findOrAddTagged(artifactHashes[e]!, e, cols.artifacts, cols.classes);
     head[e] = winner[e] = e;
-    if (first === undefined) byArtifact.set(cols.artifacts[e]!, e);
-    else {
+    if (first !== -1) {
       head[e] = first;
       if (cols.beats(e, winner[first]!)) winner[first] = e;
     }
   }
 
-  // 3. dependency gate (on the kept jobs), filling the lanes.
+  // 3. dependency gate (on the kept jobs): an admitted entry gets its lane's rank in
+  // LaneTable.sorted order, the others -1; the lanes' sizes are counted for the queue below.
   const coalesced: CoalescedJob[] = [];
   const deferred: DeferredJob[] = [];
   const ready = readyKeys(request.ready, nowMs);
+  const sorted = lanes.sorted();
+  const rank = new Int32Array(sorted.length);
+  for (let k = 0; k < sorted.length; k++) rank[sorted[k]!.number] = k;
+  const admittedRank = new Int32Array(m);
+  const bounds = new Int32Array(sorted.length + 1);
   for (let e = 0; e < m; e++) {
+    admittedRank[e] = -1;
     const kept = winner[head[e]!]!;
     if (kept !== e) {
       coalesced.push({ id: cols.ids[e]!, keptId: cols.ids[kept]! });
       continue;
     }
     const missing = missingDependencies(cols.dependencies[e], ready);
-    if (missing === undefined) cols.lanes[e]!.entries.push(e);
-    else deferred.push({ id: cols.ids[e]!, missingDependencies: missing });
+    if (missing !== undefined) {
+      deferred.push({ id: cols.ids[e]!, missingDependencies: missing });
+      continue;
+    }
+    const k = rank[cols.lanes[e]!]!;
+    admittedRank[e] = k;
+    bounds[k + 1]!++;
   }
 
-  // 4 and 5. order, waves and estimates, lane by lane.
-  const planned: PlannedJob[][] = [];
-  let firstFinish = Infinity;
-  let lastFinish = -Infinity;
-  for (const lane of lanes.sorted()) {
-    if (lane.entries.length === 0) continue;
-    const scheduled = scheduleLane(lane, cols, nowMs);
-    planned.push(scheduled.jobs);
-    if (scheduled.firstFinish < firstFinish) firstFinish = scheduled.firstFinish;
-    if (scheduled.lastFinish > lastFinish) lastFinish = scheduled.lastFinish;
+  // 4 and 5. order, waves and estimates, lane by lane, in one queue of entry numbers with
+  // one segment per lane (lanes in LaneTable.sorted order): bounds[k] .. bounds[k + 1].
+  for (let k = 0; k < sorted.length; k++) bounds[k + 1]! += bounds[k]!;
+  const queue = new Int32Array(bounds[sorted.length]!);
+  const fill = bounds.slice(0, sorted.length);
+  for (let e = 0; e < m; e++) {
+    const k = admittedRank[e]!;
+    if (k !== -1) queue[fill[k]!++] = e;
   }
-  const admitted = mergeLanes(planned);
+  const schedule = new Schedule(queue.length);
+  for (let k = 0; k < sorted.length; k++) {
+    const lo = bounds[k]!;
+    const hi = bounds[k + 1]!;
+    if (lo === hi) continue;
+    const budget = sorted[k]!.budget;
+    orderLane(queue.subarray(lo, hi), budget.order ?? DEFAULT_ORDER_POLICY, cols);
+    scheduleLane(queue, lo, hi, budget.capacity, cols.duration, schedule);
+  }
+  const admitted = mergeLanes(queue, bounds, sorted, cols.ids, schedule, nowMs);
+  const firstFinish = schedule.firstFinish;
+  const lastFinish = schedule.lastFinish;
 
   byId(deferred);
   byId(coalesced);
@@ -166,6 +202,17 @@ export function plan(request: PlanRequest): AdmissionPlan {
   };
 }
 
+/** A class's index in RESOURCE_CLASSES (a Map: one hash probe, the string's hash cached). */
+const CLASS_INDEX = new Map<unknown, number>(RESOURCE_CLASSES.map((resourceClass, index) => [resourceClass, index]));
+
+/** By class index: whether the class has one lane per provider. */
+const PER_PROVIDER: readonly boolean[] = RESOURCE_CLASSES.map((resourceClass) => PROVIDER_CLASSES.includes(resourceClass));
+
+/** The index of a resource class in RESOURCE_CLASSES, -1 for anything else. */
+function classIndexOf(value: unknown): number {
+  return CLASS_INDEX.get(value) ?? -1;
+}
+
 /** Whether a class has one lane per provider (its jobs must name a provider). */
 export function isProviderClass(resourceClass: ResourceClass): boolean {
   return PROVIDER_CLASSES.includes(resourceClass);
@@ -187,7 +234,12 @@ class Columns {
   // Sized once for every job (no growth copies); only the first `length` are used.
   readonly ids: string[];
   readonly artifacts: string[];
-  readonly lanes: Lane[];
+  /** The lane's number (Lane.number). */
+  readonly lanes: Int32Array;
+  /** The lane's class, as an index into RESOURCE_CLASSES (the coalescing key's tag). */
+  readonly classes: Uint8Array;
+  /** The coalescing key's hash: the artifact's, mixed with the class. */
+  readonly artifactHashes: Int32Array;
   readonly dependencies: (readonly string[] | undefined)[];
   readonly priority: Float64Array;
   readonly createdAt: Float64Array;
@@ -196,22 +248,28 @@ class Columns {
   constructor(capacity: number) {
     this.ids = new Array(capacity);
     this.artifacts = new Array(capacity);
-    this.lanes = new Array(capacity);
+    this.lanes = new Int32Array(capacity);
+    this.classes = new Uint8Array(capacity);
+    this.artifactHashes = new Int32Array(capacity);
     this.dependencies = new Array(capacity);
     this.priority = new Float64Array(capacity);
     this.createdAt = new Float64Array(capacity);
     this.duration = new Float64Array(capacity);
   }
 
-  add(job: JobFields, lane: Lane): void {
+  /** Appends a job; returns its entry number. */
+  add(job: JobFields, lane: Lane): number {
     const e = this.length++;
     this.ids[e] = job.id;
     this.artifacts[e] = job.artifactKey;
-    this.lanes[e] = lane;
+    this.lanes[e] = lane.number;
+    this.classes[e] = lane.classIndex;
+    this.artifactHashes[e] = hashString(job.artifactKey) ^ Math.imul(lane.classIndex + 1, 0x9e3779b1);
     this.dependencies[e] = job.dependencyKeys;
     this.priority[e] = job.priority;
     this.createdAt[e] = job.createdAtMs;
     this.duration[e] = job.estimatedDurationMs ?? lane.budget.estimatedDurationMs;
+    return e;
   }
 
   /** True if entry `a` wins the coalescing of one artifact over `b`: priority, then latest, then id. */
@@ -226,36 +284,40 @@ class Columns {
 
 interface Lane {
   readonly id: LaneId;
+  /** Creation number in its LaneTable, from 0. */
+  readonly number: number;
   readonly classIndex: number;
   readonly budget: LaneBudget;
-  /** Entry numbers (Columns) of the jobs the lane admits. */
-  readonly entries: number[];
 }
 
 /** The lanes of one request, created when a job first needs one. */
 class LaneTable {
-  private readonly plain = new Map<ResourceClass, Lane>();
-  private readonly byProvider = new Map<ResourceClass, Map<string, Lane>>();
+  private readonly all: Lane[] = [];
+  /** By class index: the class's lane, null once known to have no budget, undefined before. */
+  private readonly plain: (Lane | null | undefined)[] = RESOURCE_CLASSES.map(() => undefined);
+  /** By class index, for provider classes: lanes by provider. */
+  private readonly byProvider: (Map<string, Lane> | undefined)[] = RESOURCE_CLASSES.map(() => undefined);
 
   constructor(private readonly request: PlanRequest) {}
 
-  /** The lane of a job of this class (and provider), or undefined when it has no budget. */
-  laneOf(resourceClass: ResourceClass, provider: string | undefined): Lane | undefined {
-    if (!isProviderClass(resourceClass)) {
-      let lane = this.plain.get(resourceClass);
-      if (lane === undefined) {
-        const lanes = this.request.lanes;
-        const budget = Object.hasOwn(lanes, resourceClass) ? lanes[resourceClass] : undefined;
-        if (budget === undefined) return undefined;
-        lane = { id: { resourceClass }, classIndex: RESOURCE_CLASSES.indexOf(resourceClass), budget, entries: [] };
-        this.plain.set(resourceClass, lane);
-      }
-      return lane;
+  /**
+   * The lane of a job of the class RESOURCE_CLASSES[classIndex] (and provider), or
+   * undefined when it has no budget.
+   */
+  laneOf(classIndex: number, provider: string | undefined): Lane | undefined {
+    const resourceClass = RESOURCE_CLASSES[classIndex]!;
+    if (!PER_PROVIDER[classIndex]) {
+      const known = this.plain[classIndex];
+      if (known !== undefined) return known ?? undefined;
+      const lanes = this.request.lanes;
+      const budget = Object.hasOwn(lanes, resourceClass) ? lanes[resourceClass] : undefined;
+      this.plain[classIndex] = budget === undefined ? null : this.create({ resourceClass }, classIndex, budget);
+      return this.plain[classIndex] ?? undefined;
     }
-    let providers = this.byProvider.get(resourceClass);
+    let providers = this.byProvider[classIndex];
     if (providers === undefined) {
       providers = new Map();
-      this.byProvider.set(resourceClass, providers);
+      this.byProvider[classIndex] = providers;
     }
     let lane = providers.get(provider!);
     if (lane === undefined) {
@@ -263,17 +325,21 @@ class LaneTable {
       const forClass = budgets !== undefined && Object.hasOwn(budgets, resourceClass) ? budgets[resourceClass] : undefined;
       const budget = forClass !== undefined && Object.hasOwn(forClass, provider!) ? forClass[provider!] : undefined;
       if (budget === undefined) return undefined;
-      lane = { id: { resourceClass, provider: provider! }, classIndex: RESOURCE_CLASSES.indexOf(resourceClass), budget, entries: [] };
+      lane = this.create({ resourceClass, provider: provider! }, classIndex, budget);
       providers.set(provider!, lane);
     }
     return lane;
   }
 
+  private create(id: LaneId, classIndex: number, budget: LaneBudget): Lane {
+    const lane: Lane = { id, number: this.all.length, classIndex, budget };
+    this.all.push(lane);
+    return lane;
+  }
+
   /** Every lane in a fixed order: by class (as RESOURCE_CLASSES), then provider. */
   sorted(): Lane[] {
-    const all = [...this.plain.values()];
-    for (const providers of this.byProvider.values()) all.push(...providers.values());
-    return all.sort((a, b) => a.classIndex - b.classIndex || compareStrings(a.id.provider ?? '', b.id.provider ?? ''));
+    return [...this.all].sort((a, b) => a.classIndex - b.classIndex || compareStrings(a.id.provider ?? '', b.id.provider ?? ''));
   }
 }
 
@@ -287,17 +353,19 @@ const EXACT = 2 ** 53;
 
 /**
  * Sorts a lane into its order (rule 4): priority descending, creation time by the policy,
- * then id. Returns the entry numbers in that order.
+ * then id. `entries` (the lane's segment of the queue) is reordered in place.
  *
- * The usual case (integer priorities and creation times, as ms timestamps are) packs each
- * job into one exact integer, key * n + position, with key = (maxPriority - priority) *
- * span + the creation time counted from the newest (or the oldest) and span = the creation
- * times' range + 1, and sorts those numbers natively (a typed-array sort, several times
- * faster than a comparator over objects); runs of equal keys are then put in id order.
- * When the packing could not be exact (fractions, or ranges whose product reaches 2^53) the
- * sort compares the fields. Both give the same order (a property test checks it).
+ * The usual case (integer priorities and creation times, as ms timestamps are) gives each
+ * job one exact integer key = (maxPriority - priority) * span + the creation time counted
+ * from the newest (or the oldest), span = the creation times' range + 1. Keys below 2^32
+ * (4 priorities over 10 minutes of ms: 2.4e6) take a stable radix sort (2 passes for keys
+ * below 2^22); larger ones are packed as key * n + position and sorted natively (a
+ * typed-array sort). Either is several times faster than a comparator over objects; runs
+ * of equal keys are then put in id order. When the packing could not be exact (fractions,
+ * or ranges whose product reaches 2^53) the sort compares the fields. All give the same
+ * order (a property test checks it).
  */
-function orderLane(entries: readonly number[], policy: OrderPolicy, cols: Columns): number[] {
+function orderLane(entries: Int32Array, policy: OrderPolicy, cols: Columns): void {
   const n = entries.length;
   const priority = cols.priority;
   const createdAt = cols.createdAt;
@@ -324,7 +392,24 @@ function orderLane(entries: readonly number[], policy: OrderPolicy, cols: Column
   const span = maxCreated - minCreated + 1;
   if (!integers || (maxPriority - minPriority + 1) * span * n >= EXACT) {
     const sign = newest ? -1 : 1;
-    return [...entries].sort((a, b) => priority[b]! - priority[a]! || sign * (createdAt[a]! - createdAt[b]!) || compareStrings(ids[a]!, ids[b]!));
+    entries.sort((a, b) => priority[b]! - priority[a]! || sign * (createdAt[a]! - createdAt[b]!) || compareStrings(ids[a]!, ids[b]!));
+    return;
+  }
+  // Keys below 2^32 (e.g. 4 priorities over 10 minutes of ms: 2.4e6) take a radix sort.
+  if ((maxPriority - minPriority + 1) * span <= RADIX_LIMIT) {
+    const keys = new Uint32Array(n);
+    for (let pos = 0; pos < n; pos++) {
+      const e = entries[pos]!;
+      keys[pos] = (maxPriority - priority[e]!) * span + (newest ? maxCreated - createdAt[e]! : createdAt[e]! - minCreated);
+    }
+    radixSort(keys, entries, (maxPriority - minPriority + 1) * span - 1);
+    let run = 0;
+    for (let k = 1; k <= n; k++) {
+      if (k < n && keys[k] === keys[run]) continue;
+      if (k - run > 1) sortById(entries, run, k, ids);
+      run = k;
+    }
+    return;
   }
   const packed = new Float64Array(n);
   for (let pos = 0; pos < n; pos++) {
@@ -333,58 +418,140 @@ function orderLane(entries: readonly number[], policy: OrderPolicy, cols: Column
     packed[pos] = key * n + pos;
   }
   packed.sort();
-  const out: number[] = new Array(n);
-  for (let k = 0; k < n; k++) out[k] = entries[packed[k]! % n]!;
-  // Equal keys came out in input position order: put each run in id order instead. Two
-  // slots hold equal keys when their key * n (the packed value less the position) agree.
-  const keyOf = (k: number): number => packed[k]! - (packed[k]! % n);
+  const original = entries.slice();
+  // Unpack each value into its key and position (a division, exact up to a correction of
+  // one: cheaper than the floating-point %). Equal keys came out in input position order:
+  // each run of equal keys is then put in id order.
   let run = 0;
-  let runKey = keyOf(0);
-  for (let k = 1; k <= n; k++) {
-    const key = k < n ? keyOf(k) : NaN;
-    if (key === runKey) continue;
-    if (k - run > 1) {
-      const sorted = out.slice(run, k).sort((a, b) => compareStrings(ids[a]!, ids[b]!));
-      for (let j = 0; j < sorted.length; j++) out[run + j] = sorted[j]!;
+  let runKey = -1;
+  for (let k = 0; k < n; k++) {
+    const value = packed[k]!;
+    let key = Math.floor(value / n);
+    let pos = value - key * n;
+    if (pos < 0) {
+      pos += n;
+      key -= 1;
+    } else if (pos >= n) {
+      pos -= n;
+      key += 1;
     }
-    run = k;
-    runKey = key;
+    entries[k] = original[pos]!;
+    if (key !== runKey) {
+      if (k - run > 1) sortById(entries, run, k, ids);
+      run = k;
+      runKey = key;
+    }
   }
-  return out;
+  if (n - run > 1) sortById(entries, run, n, ids);
+}
+
+/** Keys up to this value (2^32 - 1) fit a Uint32Array: radixSort's domain. */
+const RADIX_LIMIT = 2 ** 32 - 1;
+
+/** Bits per radix digit: 2048 counters, fitting the L1 cache. */
+const DIGIT_BITS = 11;
+
+/**
+ * Sorts `keys` ascending, moving `values` along (a stable LSD radix sort, as many passes as
+ * the largest key `maxKey` needs: 2 for keys below 2^22). Equal keys keep their order.
+ */
+function radixSort(keys: Uint32Array, values: Int32Array, maxKey: number): void {
+  const n = keys.length;
+  let fromKeys: Uint32Array = keys;
+  let fromValues: Int32Array = values;
+  let toKeys: Uint32Array = new Uint32Array(n);
+  let toValues: Int32Array = new Int32Array(n);
+  const counts = new Int32Array(1 << DIGIT_BITS);
+  const digitMask = (1 << DIGIT_BITS) - 1;
+  let passes = 0;
+  for (let shift = 0; shift < 32 && maxKey >>> shift !== 0; shift += DIGIT_BITS) {
+    counts.fill(0);
+    for (let i = 0; i < n; i++) counts[(fromKeys[i]! >>> shift) & digitMask]!++;
+    let sum = 0;
+    for (let d = 0; d < counts.length; d++) {
+      const count = counts[d]!;
+      counts[d] = sum;
+      sum += count;
+    }
+    for (let i = 0; i < n; i++) {
+      const key = fromKeys[i]!;
+      const at = counts[(key >>> shift) & digitMask]!++;
+      toKeys[at] = key;
+      toValues[at] = fromValues[i]!;
+    }
+    const keysWritten = toKeys;
+    toKeys = fromKeys;
+    fromKeys = keysWritten;
+    const valuesWritten = toValues;
+    toValues = fromValues;
+    fromValues = valuesWritten;
+    passes++;
+  }
+  // An odd number of passes left the result in the scratch arrays.
+  if (passes % 2 === 1) {
+    keys.set(fromKeys);
+    values.set(fromValues);
+  }
+}
+
+/** Sorts entries[from .. to) by id (ids are unique: a total order). */
+function sortById(entries: Int32Array, from: number, to: number, ids: readonly string[]): void {
+  if (to - from > 16) {
+    entries.subarray(from, to).sort((a, b) => compareStrings(ids[a]!, ids[b]!));
+    return;
+  }
+  // Insertion sort: a run of equal (priority, creation time) keys is usually a few jobs.
+  for (let i = from + 1; i < to; i++) {
+    const e = entries[i]!;
+    const id = ids[e]!;
+    let j = i - 1;
+    while (j >= from && ids[entries[j]!]! > id) {
+      entries[j + 1] = entries[j]!;
+      j--;
+    }
+    entries[j + 1] = e;
+  }
 }
 
 /**
- * Orders one lane and simulates it as `capacity` parallel slots. Start offsets never
- * decrease along the order (each job takes the earliest free slot, and a slot only frees
- * later than it was taken), which mergeLanes relies on.
+ * The estimates of the queued jobs, by queue position (start and finish offsets from
+ * nowMs), and the smallest and largest finish offsets over all lanes.
  */
-function scheduleLane(lane: Lane, cols: Columns, nowMs: number): { jobs: PlannedJob[]; firstFinish: number; lastFinish: number } {
-  const ordered = orderLane(lane.entries, lane.budget.order ?? DEFAULT_ORDER_POLICY, cols);
-  const capacity = lane.budget.capacity;
-  const slots = new SlotHeap(Math.min(capacity, ordered.length));
-  const jobs: PlannedJob[] = new Array(ordered.length);
-  const duration = cols.duration;
-  const ids = cols.ids;
-  let firstFinish = Infinity;
-  let lastFinish = -Infinity;
-  for (let order = 0; order < ordered.length; order++) {
-    const e = ordered[order]!;
+class Schedule {
+  readonly start: Float64Array;
+  readonly finish: Float64Array;
+  firstFinish = Infinity;
+  lastFinish = -Infinity;
+
+  constructor(size: number) {
+    this.start = new Float64Array(size);
+    this.finish = new Float64Array(size);
+  }
+}
+
+/**
+ * Simulates one ordered lane (queue[lo .. hi)) as `capacity` parallel slots. Start offsets
+ * never decrease along the order (each job takes the earliest free slot, and a slot only
+ * frees later than it was taken), which mergeLanes relies on.
+ */
+function scheduleLane(queue: Int32Array, lo: number, hi: number, capacity: number, duration: Float64Array, out: Schedule): void {
+  const slots = new SlotHeap(Math.min(capacity, hi - lo));
+  const starts = out.start;
+  const finishes = out.finish;
+  let firstFinish = out.firstFinish;
+  let lastFinish = out.lastFinish;
+  for (let pos = lo; pos < hi; pos++) {
     // A free slot while fewer than `capacity` jobs were placed; else the earliest to free.
-    const start = order < capacity ? 0 : slots.popMin();
-    const finish = start + duration[e]!;
+    const start = pos - lo < capacity ? 0 : slots.popMin();
+    const finish = start + duration[queue[pos]!]!;
     slots.push(finish);
     if (finish < firstFinish) firstFinish = finish;
     if (finish > lastFinish) lastFinish = finish;
-    jobs[order] = {
-      id: ids[e]!,
-      lane: lane.id,
-      order,
-      wave: Math.floor(order / capacity),
-      estimatedStartMs: nowMs + start,
-      estimatedFinishMs: nowMs + finish,
-    };
+    starts[pos] = start;
+    finishes[pos] = finish;
   }
-  return { jobs, firstFinish, lastFinish };
+  out.firstFinish = firstFinish;
+  out.lastFinish = lastFinish;
 }
 
 /** A binary min-heap of slot end offsets (numbers), at most `size` long. */
@@ -428,59 +595,63 @@ class SlotHeap {
 }
 
 /**
- * Merges the lanes (each sorted by start, then order) into one list by estimated start,
- * then lane order, then lane (the lanes come in LaneTable.sorted order). A k-way merge:
- * a linear scan of the lane heads when there are few lanes (the usual case: a handful of
- * classes and providers), a heap of lane heads when there are many.
+ * Merges the lanes' segments of the queue (each ordered, with nondecreasing starts) into
+ * the admitted list by estimated start, then lane order, then lane (the segments come in
+ * LaneTable.sorted order), creating each PlannedJob once, in its final shape and place. A
+ * k-way merge over a binary heap of the lanes' heads, read from typed arrays.
  */
-function mergeLanes(lanes: readonly PlannedJob[][]): PlannedJob[] {
-  if (lanes.length === 1) return lanes[0]!;
-  let total = 0;
-  for (const lane of lanes) total += lane.length;
-  const out: PlannedJob[] = new Array(total);
-  const heads = new Array<number>(lanes.length).fill(0);
-  // a goes before b: earlier start, then smaller order, then earlier lane.
-  const before = (a: number, b: number): boolean => {
-    const x = lanes[a]![heads[a]!]!;
-    const y = lanes[b]![heads[b]!]!;
-    if (x.estimatedStartMs !== y.estimatedStartMs) return x.estimatedStartMs < y.estimatedStartMs;
-    if (x.order !== y.order) return x.order < y.order;
-    return a < b;
-  };
-  if (lanes.length <= 8) {
-    for (let k = 0; k < total; k++) {
-      let best = -1;
-      for (let l = 0; l < lanes.length; l++) {
-        if (heads[l]! < lanes[l]!.length && (best === -1 || before(l, best))) best = l;
-      }
-      out[k] = lanes[best]![heads[best]!++]!;
-    }
-    return out;
-  }
-  // A binary heap of lane indices keyed by their head job.
-  const heap = lanes.map((_, l) => l).filter((l) => lanes[l]!.length > 0);
-  const siftDown = (i: number): void => {
-    for (;;) {
-      let smallest = i;
-      const left = 2 * i + 1;
-      if (left < heap.length && before(heap[left]!, heap[smallest]!)) smallest = left;
-      if (left + 1 < heap.length && before(heap[left + 1]!, heap[smallest]!)) smallest = left + 1;
-      if (smallest === i) return;
-      [heap[i], heap[smallest]] = [heap[smallest]!, heap[i]!];
-      i = smallest;
-    }
-  };
-  for (let i = (heap.length >> 1) - 1; i >= 0; i--) siftDown(i);
-  for (let k = 0; k < total; k++) {
-    const l = heap[0]!;
-    out[k] = lanes[l]![heads[l]!++]!;
-    if (heads[l]! === lanes[l]!.length) {
-      heap[0] = heap[heap.length - 1]!;
-      heap.pop();
-    }
-    if (heap.length > 0) siftDown(0);
+function mergeLanes(queue: Int32Array, bounds: Int32Array, lanes: readonly Lane[], ids: readonly string[], schedule: Schedule, nowMs: number): PlannedJob[] {
+  const out: PlannedJob[] = new Array(queue.length);
+  const starts = schedule.start;
+  const finishes = schedule.finish;
+  // heads[k]: the queue position of lane k's next job; heap: lanes with jobs left.
+  const heads = bounds.slice(0, lanes.length);
+  const heap = new Int32Array(lanes.length);
+  let size = 0;
+  for (let k = 0; k < lanes.length; k++) if (bounds[k]! < bounds[k + 1]!) heap[size++] = k;
+  for (let i = (size >> 1) - 1; i >= 0; i--) siftDown(heap, size, i, heads, bounds, starts);
+  for (let index = 0; index < out.length; index++) {
+    const k = heap[0]!;
+    const pos = heads[k]!++;
+    const lane = lanes[k]!;
+    const order = pos - bounds[k]!;
+    out[index] = {
+      id: ids[queue[pos]!]!,
+      lane: lane.id,
+      order,
+      wave: Math.floor(order / lane.budget.capacity),
+      estimatedStartMs: nowMs + starts[pos]!,
+      estimatedFinishMs: nowMs + finishes[pos]!,
+    };
+    if (heads[k]! === bounds[k + 1]!) heap[0] = heap[--size]!;
+    if (size > 0) siftDown(heap, size, 0, heads, bounds, starts);
   }
   return out;
+}
+
+/** Whether lane a's head goes before lane b's: earlier start, then smaller order, then lane. */
+function headBefore(a: number, b: number, heads: Int32Array, bounds: Int32Array, starts: Float64Array): boolean {
+  const x = starts[heads[a]!]!;
+  const y = starts[heads[b]!]!;
+  if (x !== y) return x < y;
+  const orderA = heads[a]! - bounds[a]!;
+  const orderB = heads[b]! - bounds[b]!;
+  if (orderA !== orderB) return orderA < orderB;
+  return a < b;
+}
+
+function siftDown(heap: Int32Array, size: number, i: number, heads: Int32Array, bounds: Int32Array, starts: Float64Array): void {
+  for (;;) {
+    let smallest = i;
+    const left = 2 * i + 1;
+    if (left < size && headBefore(heap[left]!, heap[smallest]!, heads, bounds, starts)) smallest = left;
+    if (left + 1 < size && headBefore(heap[left + 1]!, heap[smallest]!, heads, bounds, starts)) smallest = left + 1;
+    if (smallest === i) return;
+    const swap = heap[i]!;
+    heap[i] = heap[smallest]!;
+    heap[smallest] = swap;
+    i = smallest;
+  }
 }
 
 function byId<T extends { readonly id: string }>(list: T[]): void {
@@ -502,10 +673,17 @@ function readyKeys(ready: readonly ReadyArtifact[] | undefined, nowMs: number): 
 function missingDependencies(dependencies: readonly string[] | undefined, ready: ReadonlySet<string>): string[] | undefined {
   if (dependencies === undefined) return undefined;
   let missing: string[] | undefined;
-  for (const key of dependencies) {
+  for (let k = 0; k < dependencies.length; k++) {
+    const key = dependencies[k]!;
     if (!ready.has(key)) (missing ??= []).push(key);
   }
   if (missing === undefined) return undefined;
+  // One or two keys (the usual case) need no Set to drop repeats.
+  if (missing.length === 1) return missing;
+  if (missing.length === 2) {
+    const [x, y] = missing as [string, string];
+    return x === y ? [x] : x < y ? missing : [y, x];
+  }
   return [...new Set(missing)].sort(compareStrings);
 }
 
@@ -523,9 +701,16 @@ interface CheckedRequest {
  */
 export function validateRequest(request: PlanRequest): CheckedRequest {
   const checked = validateShell(request);
-  const seen = new Set<string>();
+  const seen = new IdColumn(request.jobs.length);
   const fields = new JobFields();
-  for (let i = 0; i < request.jobs.length; i++) validateJob(request.jobs, i, seen, fields);
+  let i = 0;
+  try {
+    for (; i < request.jobs.length; i++) validateJob(request.jobs, i, seen, fields);
+  } catch (error) {
+    checkUniqueIds(request.jobs, seen, i + 1);
+    throw error;
+  }
+  checkUniqueIds(request.jobs, seen, request.jobs.length);
   return checked;
 }
 
@@ -554,6 +739,8 @@ function validateShell(request: PlanRequest): CheckedRequest {
 class JobFields {
   id = '';
   resourceClass: ResourceClass = 'tool';
+  /** resourceClass's index in RESOURCE_CLASSES. */
+  classIndex = 0;
   provider: string | undefined = undefined;
   priority = 0;
   createdAtMs = 0;
@@ -562,28 +749,59 @@ class JobFields {
   estimatedDurationMs: number | undefined = undefined;
 }
 
+/** The jobs' ids (ids[i] is jobs[i].id, once checked to be a string) and their hashes. */
+class IdColumn {
+  readonly ids: (string | undefined)[];
+  readonly hashes: Int32Array;
+
+  constructor(count: number) {
+    this.ids = new Array(count);
+    this.hashes = new Int32Array(count);
+  }
+}
+
+/**
+ * Throws for the first job among the first `count` whose id repeats an earlier job's (the
+ * error validateJob would give if it checked the ids one by one). Jobs whose id was not
+ * read (a bad job's) are skipped.
+ */
+function checkUniqueIds(jobs: readonly unknown[], seen: IdColumn, count: number): void {
+  const index = new StringIndex(count);
+  const ids = seen.ids as string[];
+  const hashes = seen.hashes;
+  for (let i = 0; i < count; i++) {
+    const id = ids[i];
+    if (id === undefined) continue;
+    if (index.findOrAdd(hashes[i]!, i, ids) !== -1) {
+      // The first holder of a repeated id is searched only on failure.
+      const first = jobs.findIndex((other) => isRecord(other) && (other as Partial<AdmissionJob>).id === id);
+      throw new AdmissionRequestError(jobPath(i, '.id'), id, `duplicates jobs[${first}].id (job ids must be unique within a request)`);
+    }
+  }
+}
+
 /** The path of a job's field, built only on failure (100,000 jobs, no path strings). */
 const jobPath = (i: number, field: string): string => `jobs[${i}]${field}`;
 
-/** Checks jobs[i], reading each field once, into `out`; `seen` holds the ids so far. */
-function validateJob(jobs: readonly unknown[], i: number, seen: Set<string>, out: JobFields): void {
+/**
+ * Checks jobs[i], reading each field once, into `out`; records its id and the id's hash in
+ * `seen` (checkUniqueIds checks that the ids are unique).
+ */
+function validateJob(jobs: readonly unknown[], i: number, seen: IdColumn, out: JobFields): void {
   const job = jobs[i];
   if (!isRecord(job)) throw new AdmissionRequestError(jobPath(i, ''), job, 'must be an object');
   const j = job as Partial<AdmissionJob>;
   const id = j.id;
   if (typeof id !== 'string' || id === '') throw invalid(id, jobPath(i, '.id'), 'must be a non-empty string');
-  // One set operation per job; the first holder of a repeated id is searched only on failure.
-  const size = seen.size;
-  if (seen.add(id).size === size) {
-    const first = jobs.findIndex((other) => isRecord(other) && (other as Partial<AdmissionJob>).id === id);
-    throw new AdmissionRequestError(jobPath(i, '.id'), id, `duplicates jobs[${first}].id (job ids must be unique within a request)`);
-  }
+  seen.ids[i] = id;
+  seen.hashes[i] = hashString(id);
   const resourceClass = j.resourceClass!;
-  if (!RESOURCE_CLASSES.includes(resourceClass)) throw invalid(resourceClass, jobPath(i, '.resourceClass'), `must be one of ${RESOURCE_CLASSES.join(', ')}`);
+  const classIndex = classIndexOf(resourceClass);
+  if (classIndex === -1) throw invalid(resourceClass, jobPath(i, '.resourceClass'), `must be one of ${RESOURCE_CLASSES.join(', ')}`);
   const provider = j.provider;
   if (provider !== undefined) {
     if (typeof provider !== 'string' || provider === '') throw invalid(provider, jobPath(i, '.provider'), 'must be a non-empty string');
-  } else if (isProviderClass(resourceClass)) {
+  } else if (PER_PROVIDER[classIndex]) {
     throw invalid(provider, jobPath(i, '.provider'), `is required for class ${resourceClass} (its lanes are per provider)`);
   }
   const priority = j.priority;
@@ -604,6 +822,7 @@ function validateJob(jobs: readonly unknown[], i: number, seen: Set<string>, out
   if (duration !== undefined && !(isFinite(duration) && duration >= 0)) throw invalid(duration, jobPath(i, '.estimatedDurationMs'), 'must be a finite number >= 0');
   out.id = id;
   out.resourceClass = resourceClass;
+  out.classIndex = classIndex;
   out.provider = provider;
   out.priority = priority;
   out.createdAtMs = createdAtMs;
