@@ -31,6 +31,7 @@ const scenarios: Record<string, () => Promise<Scenario>> = {
   mesh: async () => (await import('./mesh.bench.js')).runMesh,
   admission: async () => (await import('./admission.bench.js')).runAdmission,
   'admission-controller': async () => (await import('./admission-controller.bench.js')).runAdmissionController,
+  journal: async () => (await import('./journal.bench.js')).runJournal,
 };
 
 function cpuModel(): string {

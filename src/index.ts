@@ -87,3 +87,30 @@ export type {
   ResourceClass,
   UnbudgetedJob,
 } from './admission/index.js';
+
+// ------------------------------------------------------------------ persistence (issue 6)
+// Journals (the contract, an in-memory one, the file journal and its repair) and persistent
+// (event-sourced) actors on the kernel (src/persistence).
+export {
+  FileJournal,
+  MemoryJournal,
+  MemoryJournalStore,
+  repair as repairJournal,
+  WriterConflictError,
+  JournalClosedError,
+  JournalCorruptedError,
+  JournalVersionError,
+  persistent,
+  PersistFailedError,
+  PersistenceRecoveryError,
+} from './persistence/index.js';
+export type {
+  Journal,
+  JournalRecord,
+  SnapshotRecord,
+  FileJournalOptions,
+  RepairReport,
+  PersistentOptions,
+  PersistentContext,
+  PersistentReceive,
+} from './persistence/index.js';

@@ -7,6 +7,8 @@
  *                                      the main job: validates and spawns the tree, runs the
  *                                      MESH-30K scenario (wave cascade, scatter-gather, chaos,
  *                                      heal) and prints a status box and the KPI table
+ *   actormesh journal repair DIR [--json]
+ *                                      truncates a file journal at its first bad record
  *   actormesh console FILE [--seed N] [--speedup X] [--exec "cmd; cmd"] [--json]
  *                                      spawns the tree as `run` does, one registration wave,
  *                                      then the MESH-30K 7.1 console commands (status,
@@ -25,7 +27,7 @@ import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError } from 'commander';
 import cliProgress from 'cli-progress';
-import { ActorSystem } from '../index.js';
+import { ActorSystem, repairJournal } from '../index.js';
 import { registerMeshTypes } from '../../actors/mesh-types.js';
 import { runScenario } from '../../actors/mesh/scenario.js';
 import type { RunSummary } from '../../actors/mesh/scenario.js';
@@ -153,6 +155,22 @@ function formatRunLines(summary: RunSummary): string[] {
   ];
 }
 
+/** `actormesh journal repair DIR`: resolves to the exit code (1 when the journal cannot be read or repaired). */
+export async function repairJournalDir(dir: string, options: { json?: boolean }, output: Output): Promise<number> {
+  try {
+    const report = await repairJournal(dir);
+    if (options.json === true) output.out(JSON.stringify(report));
+    else if (!report.repaired) output.out(`ok: ${report.dir} is whole, nothing to repair`);
+    else {
+      output.out(`repaired ${report.dir}: cut ${report.file} at byte ${report.offset} (${report.reason}); ${report.removedBytes} bytes removed${report.removedSegments.length > 0 ? `, later segments deleted: ${report.removedSegments.join(', ')}` : ''}`);
+    }
+    return 0;
+  } catch (error) {
+    output.err(`error: cannot repair '${dir}': ${(error as Error)?.message ?? String(error)}`);
+    return 1;
+  }
+}
+
 /** `actormesh run`: resolves to the exit code. */
 export async function runFile(file: string, options: RunOptions, output: Output): Promise<number> {
   const report = await validateFile(file);
@@ -255,6 +273,16 @@ export async function main(argv: readonly string[] = process.argv, output: Outpu
     .option('--quiet', 'no progress or phase lines')
     .action(async (file: string, options: RunOptions) => {
       exitCode = await runFile(file, options, output);
+    });
+  program
+    .command('journal')
+    .description('file journal maintenance')
+    .command('repair')
+    .description('truncate a file journal at its first bad record (refused journals name the file and byte offset; this cuts there and drops later segments)')
+    .argument('<dir>', 'the journal directory')
+    .option('--json', 'print the repair report as JSON')
+    .action(async (dir: string, options: { json?: boolean }) => {
+      exitCode = await repairJournalDir(dir, options, output);
     });
   program
     .command('console')

@@ -1,0 +1,12 @@
+/** Persistence (issue 6): the journal contract, its errors, and the journals. */
+export type { Journal, JournalRecord, SnapshotRecord } from './journal.js';
+export { WriterConflictError, JournalClosedError, JournalCorruptedError, JournalVersionError } from './errors.js';
+export type { WriterConflictDetails } from './errors.js';
+export { MemoryJournal, MemoryJournalStore } from './memory-journal.js';
+export { FileJournal, repair } from './file-journal.js';
+export type { FileJournalOptions, FileJournalStats, FileJournalRecovery, RepairReport } from './file-journal.js';
+// Persistent (event-sourced) actors on the kernel.
+export { persistent } from './persistent-actor.js';
+export type { PersistentOptions } from './persistent-actor.js';
+export type { PersistentContext, PersistentReceive } from './persistent-context.js';
+export { PersistFailedError, PersistenceRecoveryError } from './persistent-errors.js';
