@@ -103,6 +103,10 @@ export {
   persistent,
   PersistFailedError,
   PersistenceRecoveryError,
+  runDurable,
+  loadRunTree,
+  runPersistenceId,
+  DurableRunError,
 } from './persistence/index.js';
 export type {
   Journal,
@@ -113,4 +117,8 @@ export type {
   PersistentOptions,
   PersistentContext,
   PersistentReceive,
+  DurableRunOptions,
+  DurableRunReport,
+  StepContext,
+  StepDefinition,
 } from './persistence/index.js';

@@ -10,3 +10,6 @@ export { persistent } from './persistent-actor.js';
 export type { PersistentOptions } from './persistent-actor.js';
 export type { PersistentContext, PersistentReceive } from './persistent-context.js';
 export { PersistFailedError, PersistenceRecoveryError } from './persistent-errors.js';
+// The durable run loop: steps committed to a journal, resumed after a crash.
+export { runDurable, loadRunTree, runPersistenceId, DurableRunError } from './durable-run.js';
+export type { DurableRunOptions, DurableRunReport, DurableRunEvent, StepContext, StepDefinition, RunEventSink, RunTree } from './durable-run.js';
