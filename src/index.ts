@@ -93,6 +93,7 @@ export type {
 // (event-sourced) actors on the kernel (src/persistence).
 export {
   FileJournal,
+  JetStreamJournal,
   MemoryJournal,
   MemoryJournalStore,
   repair as repairJournal,
@@ -113,6 +114,7 @@ export type {
   JournalRecord,
   SnapshotRecord,
   FileJournalOptions,
+  JetStreamJournalOptions,
   RepairReport,
   PersistentOptions,
   PersistentContext,
