@@ -10,8 +10,7 @@ import { crc32 } from '../../src/persistence/crc32.js';
 import { JournalCorruptedError, JournalVersionError, WriterConflictError } from '../../src/persistence/errors.js';
 import { HEADER_SIZE, segmentName } from '../../src/persistence/segment.js';
 import type { JournalRecord } from '../../src/persistence/journal.js';
-import { MemoryJournal } from '../../src/persistence/memory-journal.js';
-import { journalContract } from './journal-contract.js';
+import { applyAlongsideMemory, assertSameAsMemory, journalContract, journalOps } from './journal-contract.js';
 
 const tempDirs: string[] = [];
 async function tempDir(): Promise<string> {
@@ -316,38 +315,15 @@ describe('FileJournal', () => {
 
   it('property: any sequence of appends, deletions and conflicts leaves the file journal, reopened, equal to the memory journal', async function () {
     this.timeout(20_000);
-    const op = fc.oneof(
-      fc.record({ kind: fc.constant('append' as const), id: fc.constantFrom('x', 'y', 'z'), count: fc.integer({ min: 0, max: 4 }), skew: fc.constantFrom(0, 0, 0, 1, -1) }),
-      fc.record({ kind: fc.constant('delete' as const), id: fc.constantFrom('x', 'y', 'z'), to: fc.integer({ min: 0, max: 12 }) }),
-    );
     await fc.assert(
-      fc.asyncProperty(fc.array(op, { maxLength: 25 }), fc.integer({ min: 40, max: 400 }), async (ops, segmentSize) => {
+      fc.asyncProperty(journalOps(['x', 'y', 'z'], 25), fc.integer({ min: 40, max: 400 }), async (ops, segmentSize) => {
         const dir = await tempDir();
         const file = await FileJournal.open(dir, { segmentSize });
-        const memory = new MemoryJournal();
-        let n = 0;
-        for (const o of ops) {
-          const results = await Promise.allSettled(
-            [file, memory].map(async (j) => {
-              if (o.kind === 'delete') return j.deleteTo(o.id, o.to);
-              const expected = Math.max(0, (await j.highestSequenceNr(o.id)) + o.skew);
-              return j.append(o.id, expected, Array.from({ length: o.count }, (_, k) => ({ n: n + k, id: o.id })));
-            }),
-          );
-          n += o.kind === 'append' ? o.count : 0;
-          assert.equal(results[0]!.status, results[1]!.status);
-          if (results[0]!.status === 'rejected') assert.ok((results[0] as PromiseRejectedResult).reason instanceof WriterConflictError);
-        }
+        const memory = await applyAlongsideMemory(file, ops);
         await file.close();
         const reopened = await FileJournal.open(dir, { segmentSize });
         try {
-          for (const id of ['x', 'y', 'z']) {
-            assert.equal(await reopened.highestSequenceNr(id), await memory.highestSequenceNr(id));
-            const fromMemory: JournalRecord[] = [];
-            await memory.replay(id, 0, Number.POSITIVE_INFINITY, (r) => fromMemory.push(r));
-            const fromFile = await collect(reopened, id);
-            assert.deepEqual(fromFile.map((r) => [r.sequenceNr, r.event]), fromMemory.map((r) => [r.sequenceNr, r.event]));
-          }
+          await assertSameAsMemory(reopened, memory, ['x', 'y', 'z']);
         } finally {
           await reopened.close();
           await rm(dir, { recursive: true, force: true });

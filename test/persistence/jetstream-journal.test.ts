@@ -8,10 +8,9 @@ import fc from 'fast-check';
 import { JetStreamJournal, subjectToken } from '../../src/persistence/jetstream-journal.js';
 import { WriterConflictError } from '../../src/persistence/errors.js';
 import type { Journal, JournalRecord } from '../../src/persistence/journal.js';
-import { MemoryJournal } from '../../src/persistence/memory-journal.js';
 import { findNatsServer, NatsServerMissingError, startNatsServer } from '../support/nats-server.js';
 import type { NatsServer } from '../support/nats-server.js';
-import { journalContract } from './journal-contract.js';
+import { applyAlongsideMemory, assertSameAsMemory, journalContract, journalOps } from './journal-contract.js';
 
 let server: NatsServer | undefined;
 before(async function () {
@@ -82,38 +81,16 @@ describe('JetStreamJournal', () => {
 
   it('property: any sequence of appends, deletions and conflicts leaves the JetStream journal, reopened, equal to the memory journal', async function () {
     this.timeout(20_000);
-    const op = fc.oneof(
-      fc.record({ kind: fc.constant('append' as const), id: fc.constantFrom('x', 'y.z', '*'), count: fc.integer({ min: 0, max: 4 }), skew: fc.constantFrom(0, 0, 0, 1, -1) }),
-      fc.record({ kind: fc.constant('delete' as const), id: fc.constantFrom('x', 'y.z', '*'), to: fc.integer({ min: 0, max: 12 }) }),
-    );
     await fc.assert(
-      fc.asyncProperty(fc.array(op, { maxLength: 15 }), async (ops) => {
+      fc.asyncProperty(journalOps(['x', 'y.z', '*'], 15), async (ops) => {
         const names = freshNames();
         const js = await open(names);
-        const memory = new MemoryJournal();
-        let n = 0;
         try {
-          for (const o of ops) {
-            const results = await Promise.allSettled(
-              [js, memory].map(async (j: Journal) => {
-                if (o.kind === 'delete') return j.deleteTo(o.id, o.to);
-                const expected = Math.max(0, (await j.highestSequenceNr(o.id)) + o.skew);
-                return j.append(o.id, expected, Array.from({ length: o.count }, (_, k) => ({ n: n + k, id: o.id })));
-              }),
-            );
-            n += o.kind === 'append' ? o.count : 0;
-            assert.equal(results[0]!.status, results[1]!.status);
-            if (results[0]!.status === 'rejected') assert.ok((results[0] as PromiseRejectedResult).reason instanceof WriterConflictError);
-          }
+          const memory = await applyAlongsideMemory(js, ops);
           await js.close();
           const reopened = await open(names);
           try {
-            for (const id of ['x', 'y.z', '*']) {
-              assert.equal(await reopened.highestSequenceNr(id), await memory.highestSequenceNr(id));
-              const fromMemory = await collect(memory, id);
-              const fromJs = await collect(reopened, id);
-              assert.deepEqual(fromJs.map((r) => [r.sequenceNr, r.event]), fromMemory.map((r) => [r.sequenceNr, r.event]));
-            }
+            await assertSameAsMemory(reopened, memory, ['x', 'y.z', '*']);
           } finally {
             await reopened.destroy();
           }

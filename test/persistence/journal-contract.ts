@@ -3,8 +3,10 @@
  * JetStream) runs it through `journalContract`, so they behave alike for persistent actors.
  */
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import type { Journal, JournalRecord } from '../../src/persistence/journal.js';
 import { JournalClosedError, WriterConflictError } from '../../src/persistence/errors.js';
+import { MemoryJournal } from '../../src/persistence/memory-journal.js';
 
 /** A fresh, empty journal; `reopen` closes it (if needed) and opens a journal over the same storage. */
 export interface JournalFixture {
@@ -233,4 +235,51 @@ export function journalContract(name: string, makeJournal: () => Promise<Journal
       }
     });
   });
+}
+
+/** A random journal operation on one of `ids`: an append (with a skewed expected sequence number, so some conflict) or a deleteTo. */
+export type JournalOp = { kind: 'append'; id: string; count: number; skew: number } | { kind: 'delete'; id: string; to: number };
+
+export function journalOps(ids: readonly string[], maxLength: number): fc.Arbitrary<JournalOp[]> {
+  const op: fc.Arbitrary<JournalOp> = fc.oneof(
+    fc.record({ kind: fc.constant('append' as const), id: fc.constantFrom(...ids), count: fc.integer({ min: 0, max: 4 }), skew: fc.constantFrom(0, 0, 0, 1, -1) }),
+    fc.record({ kind: fc.constant('delete' as const), id: fc.constantFrom(...ids), to: fc.integer({ min: 0, max: 12 }) }),
+  );
+  return fc.array(op, { maxLength });
+}
+
+/**
+ * Applies `ops` to `journal` and to a fresh MemoryJournal side by side, asserting that each
+ * operation succeeds or is refused (WriterConflictError) on both alike; returns the memory
+ * journal, the reference for `assertSameAsMemory`.
+ */
+export async function applyAlongsideMemory(journal: Journal, ops: readonly JournalOp[]): Promise<MemoryJournal> {
+  const memory = new MemoryJournal();
+  let n = 0;
+  for (const o of ops) {
+    const results = await Promise.allSettled(
+      [journal, memory].map(async (j: Journal) => {
+        if (o.kind === 'delete') return j.deleteTo(o.id, o.to);
+        const expected = Math.max(0, (await j.highestSequenceNr(o.id)) + o.skew);
+        return j.append(o.id, expected, Array.from({ length: o.count }, (_, k) => ({ n: n + k, id: o.id })));
+      }),
+    );
+    n += o.kind === 'append' ? o.count : 0;
+    assert.equal(results[0]!.status, results[1]!.status);
+    if (results[0]!.status === 'rejected') assert.ok((results[0] as PromiseRejectedResult).reason instanceof WriterConflictError);
+  }
+  return memory;
+}
+
+/** `journal` holds, for each of `ids`, the same highest sequence number and the same replayable events as `memory`. */
+export async function assertSameAsMemory(journal: Journal, memory: Journal, ids: readonly string[]): Promise<void> {
+  const all = async (j: Journal, id: string) => {
+    const out: JournalRecord[] = [];
+    await j.replay(id, 0, Number.POSITIVE_INFINITY, (r) => out.push(r));
+    return out.map((r) => [r.sequenceNr, r.event]);
+  };
+  for (const id of ids) {
+    assert.equal(await journal.highestSequenceNr(id), await memory.highestSequenceNr(id));
+    assert.deepEqual(await all(journal, id), await all(memory, id));
+  }
 }
