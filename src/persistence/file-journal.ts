@@ -20,15 +20,14 @@ import type { FileHandle } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Journal, JournalRecord, SnapshotRecord } from './journal.js';
 import { Claims } from './claims.js';
-import { decode } from './codec.js';
+import { RecordCodec } from './codec.js';
 import { BlockCache, BLOCK_SIZE } from './block-cache.js';
 import { acquireDirLock } from './dir-lock.js';
 import type { DirLock } from './dir-lock.js';
 import { JournalClosedError, JournalCorruptedError, WriterConflictError } from './errors.js';
 import { scanDirectory, truncateAtProblem } from './recovery.js';
 import type { IdIndex, RepairReport } from './recovery.js';
-import { frame, FRAME_SIZE, header, HEADER_SIZE, segmentName } from './segment.js';
-import type { EventPayload } from './segment.js';
+import { FORMAT_VERSION, FRAME_SIZE, frameEvents, frameTombstone, header, HEADER_SIZE, replayRecord, segmentName } from './segment.js';
 import { fsyncDir, SnapshotStore } from './snapshot-store.js';
 import { checkEvents, checkPersistenceId, checkSequenceNr, checkUpperBound, checkWriterId } from './validate.js';
 
@@ -47,7 +46,7 @@ export interface FileJournalOptions {
 export interface FileJournalStats {
   /** append() calls that wrote records. */
   appends: number;
-  /** Records written (events and tombstones). */
+  /** Records written (events, tombstones and structure tables). */
   records: number;
   /** Batches written (one write each). */
   writes: number;
@@ -64,6 +63,9 @@ export interface FileJournalRecovery {
 
 interface Pending {
   readonly persistenceId: string;
+  readonly writer: Writer;
+  /** A structures record to write before the frames (the events' encoding added structures). */
+  readonly table: Buffer | undefined;
   readonly frames: Buffer[];
   /** First sequence number of the frames (events), or undefined for a tombstone. */
   readonly firstSequenceNr: number | undefined;
@@ -72,6 +74,18 @@ interface Pending {
   readonly result: number;
   readonly resolve: (value: number) => void;
   readonly reject: (error: unknown) => void;
+}
+
+/** What appends of one id have reserved (including queued, not yet durable ones). */
+interface Writer {
+  /** Highest sequence number including queued appends (the optimistic concurrency check). */
+  highest: number;
+  /** deletedTo including queued tombstones. */
+  deletedTo: number;
+  /** The id in UTF-8, as every record of it carries it. */
+  readonly id: Buffer;
+  /** Its entry in the index, once it has one (always present as a field: one object shape). */
+  entry: IdIndex | undefined;
 }
 
 const DEFAULTS = { fsync: 'batch' as const, maxBatchSize: 16_384, segmentSize: 64 * 1024 * 1024 };
@@ -84,10 +98,8 @@ export class FileJournal implements Journal {
   private readonly snapshots: SnapshotStore;
   private readonly claims = new Claims();
   private readonly reads: BlockCache;
-  /** Highest sequence number per id including queued appends (the optimistic concurrency check). */
-  private readonly reserved = new Map<string, number>();
-  /** deletedTo per id including queued tombstones. */
-  private readonly reservedDeletedTo = new Map<string, number>();
+  /** Per id written since open: what queued appends reserved, and the id's bytes (one lookup per append). */
+  private readonly writers = new Map<string, Writer>();
   private queue: Pending[] = [];
   private flushing: Promise<void> | undefined;
   private failure: unknown;
@@ -100,6 +112,10 @@ export class FileJournal implements Journal {
     options: FileJournalOptions,
     private readonly lock: DirLock,
     private readonly index: Map<string, IdIndex>,
+    /** Format version of the segments read on open (segments written since are FORMAT_VERSION). */
+    private readonly versions: Map<number, number>,
+    /** Encodes and decodes events (shared structures, continued from the table on disk). */
+    private readonly codec: RecordCodec,
     private segment: { number: number; handle: FileHandle; size: number },
     /** What open found. */
     readonly recovery: FileJournalRecovery,
@@ -133,8 +149,12 @@ export class FileJournal implements Journal {
         if (p.offset < HEADER_SIZE) segments.pop();
       }
       const last = segments.at(-1);
-      const segment = last === undefined ? await createSegment(absolute, 1) : { number: last, handle: await openFile(join(absolute, segmentName(last)), 'r+'), size: scan.sizes.get(last)! };
-      return new FileJournal(absolute, options, lock, scan.index, segment, { segments: segments.length || 1, records: scan.records, ...(tornTail ? { tornTail } : {}) });
+      // A last segment of an older format is left as it is: appends go to a new segment.
+      const segment =
+        last === undefined || scan.versions.get(last) !== FORMAT_VERSION
+          ? await createSegment(absolute, (last ?? 0) + 1)
+          : { number: last, handle: await openFile(join(absolute, segmentName(last)), 'r+'), size: scan.sizes.get(last)! };
+      return new FileJournal(absolute, options, lock, scan.index, scan.versions, new RecordCodec(scan.structures), segment, { segments: segments.length || 1, records: scan.records, ...(tornTail ? { tornTail } : {}) });
     } catch (error) {
       await lock.release();
       throw error;
@@ -149,17 +169,17 @@ export class FileJournal implements Journal {
       checkPersistenceId(persistenceId, 'FileJournal.append');
       checkSequenceNr(expectedSequenceNr, 'expectedSequenceNr', 'FileJournal.append');
       checkEvents(events, 'FileJournal.append');
-      const actual = this.reserved.get(persistenceId) ?? this.index.get(persistenceId)?.highest ?? 0;
+      const writer = this.writer(persistenceId);
+      const actual = writer.highest;
       if (expectedSequenceNr !== actual) throw new WriterConflictError(persistenceId, { expectedSequenceNr, actualSequenceNr: actual });
       if (events.length === 0) return Promise.resolve(actual);
       const timestamp = Date.now();
       // Encoded before anything is reserved: an event that cannot be encoded leaves no trace.
-      const frames: Buffer[] = new Array<Buffer>(events.length);
-      for (let i = 0; i < events.length; i++) frames[i] = frame({ persistenceId, sequenceNr: actual + 1 + i, event: events[i], timestamp } satisfies EventPayload);
+      const { table, frames } = frameEvents(this.codec, writer.id, actual + 1, events, timestamp);
       const last = actual + events.length;
-      this.reserved.set(persistenceId, last);
+      writer.highest = last;
       this.stats.appends++;
-      return this.enqueue(persistenceId, frames, actual + 1, 0, last);
+      return this.enqueue(persistenceId, writer, frames, actual + 1, 0, last, table);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -186,10 +206,11 @@ export class FileJournal implements Journal {
       while (end < to && entry.segments[end] === segment && entry.offsets[end] === entry.offsets[end - 1]! + entry.lengths[end - 1]! && entry.offsets[end]! + entry.lengths[end]! <= blockEnd) end++;
       const stop = entry.offsets[end - 1]! + entry.lengths[end - 1]!;
       const bytes = await this.reads.read(segment, start, stop - start);
+      const version = this.versions.get(segment) ?? FORMAT_VERSION;
       for (let s = seq; s <= end; s++) {
         const at = entry.offsets[s - 1]! - start;
         // The checksum was verified when the journal was opened or the record written.
-        onEvent(decode<EventPayload>(bytes.subarray(at + FRAME_SIZE, at + entry.lengths[s - 1]!)) as JournalRecord<E>);
+        onEvent(replayRecord(version, this.codec, bytes, at + FRAME_SIZE, at + entry.lengths[s - 1]!, persistenceId, s) as JournalRecord<E>);
       }
       seq = end + 1;
     }
@@ -205,13 +226,14 @@ export class FileJournal implements Journal {
     this.usable('deleteTo');
     checkPersistenceId(persistenceId, 'FileJournal.deleteTo');
     checkSequenceNr(toSequenceNr, 'toSequenceNr', 'FileJournal.deleteTo');
-    const highest = this.reserved.get(persistenceId) ?? this.index.get(persistenceId)?.highest ?? 0;
-    const current = this.reservedDeletedTo.get(persistenceId) ?? this.index.get(persistenceId)?.deletedTo ?? 0;
+    const writer = this.writer(persistenceId);
+    const highest = writer.highest;
+    const current = writer.deletedTo;
     // Clamped to the highest: a later append must never land in the deleted range.
     const deletedTo = Math.min(toSequenceNr, highest);
     if (deletedTo <= current) return;
-    this.reservedDeletedTo.set(persistenceId, deletedTo);
-    await this.enqueue(persistenceId, [frame({ persistenceId, deletedTo, timestamp: Date.now() })], undefined, deletedTo, 0);
+    writer.deletedTo = deletedTo;
+    await this.enqueue(persistenceId, writer, [frameTombstone(writer.id, deletedTo, Date.now())], undefined, deletedTo, 0);
   }
 
   async saveSnapshot<S>(persistenceId: string, sequenceNr: number, state: S): Promise<void> {
@@ -260,9 +282,9 @@ export class FileJournal implements Journal {
   // ---------------------------------------------------------------- group commit
 
   /** Queues frames for the next batch; the promise resolves with `result` once they are durable. */
-  private enqueue(persistenceId: string, frames: Buffer[], firstSequenceNr: number | undefined, deletedTo: number, result: number): Promise<number> {
+  private enqueue(persistenceId: string, writer: Writer, frames: Buffer[], firstSequenceNr: number | undefined, deletedTo: number, result: number, table?: Buffer): Promise<number> {
     return new Promise<number>((resolve, reject) => {
-      this.queue.push({ persistenceId, frames, firstSequenceNr, deletedTo, result, resolve, reject });
+      this.queue.push({ persistenceId, writer, table, frames, firstSequenceNr, deletedTo, result, resolve, reject });
       // The writer starts on the next microtask, so appends made in the same turn share the first batch too.
       this.flushing ??= Promise.resolve().then(() => this.flushLoop());
     });
@@ -294,7 +316,10 @@ export class FileJournal implements Journal {
   private async writeBatch(batch: Pending[]): Promise<void> {
     if (this.segment.size >= this.options.segmentSize && this.segment.size > HEADER_SIZE) await this.roll();
     const buffers: Buffer[] = [];
-    for (const item of batch) for (const f of item.frames) buffers.push(f);
+    for (const item of batch) {
+      if (item.table !== undefined) buffers.push(item.table);
+      for (const f of item.frames) buffers.push(f);
+    }
     const bytes = buffers.length === 1 ? buffers[0]! : Buffer.concat(buffers);
     const base = this.segment.size;
     let written = 0;
@@ -312,7 +337,8 @@ export class FileJournal implements Journal {
     let offset = base;
     const segment = this.segment.number;
     for (const item of batch) {
-      const entry = this.entry(item.persistenceId);
+      if (item.table !== undefined) offset += item.table.length;
+      const entry = (item.writer.entry ??= this.entry(item.persistenceId));
       if (item.firstSequenceNr === undefined) {
         entry.deletedTo = Math.max(entry.deletedTo, item.deletedTo);
         offset += item.frames[0]!.length;
@@ -337,6 +363,16 @@ export class FileJournal implements Journal {
     const old = this.segment.handle;
     this.segment = next;
     await old.close();
+  }
+
+  private writer(persistenceId: string): Writer {
+    let writer = this.writers.get(persistenceId);
+    if (writer === undefined) {
+      const entry = this.index.get(persistenceId);
+      writer = { highest: entry?.highest ?? 0, deletedTo: entry?.deletedTo ?? 0, id: Buffer.from(persistenceId, 'utf8'), entry };
+      this.writers.set(persistenceId, writer);
+    }
+    return writer;
   }
 
   private entry(persistenceId: string): IdIndex {

@@ -5,7 +5,7 @@
 import { readdir, readFile, stat, truncate, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { JournalCorruptedError } from './errors.js';
-import { checkHeader, HEADER_SIZE, isTombstone, MAGIC, scanSegment, segmentName, segmentNumber } from './segment.js';
+import { checkHeader, HEADER_SIZE, MAGIC, scanSegment, segmentName, segmentNumber } from './segment.js';
 
 /** Where the events of one persistence id are: entry k holds sequence number k + 1. */
 export interface IdIndex {
@@ -34,6 +34,10 @@ export interface ScanResult {
   readonly segments: number[];
   /** Size in bytes of each segment as scanned (up to the problem, if any). */
   readonly sizes: Map<number, number>;
+  /** Format version of each segment read (from its header). */
+  readonly versions: Map<number, number>;
+  /** The latest event structure table found (codec.ts, RecordCodec); empty when none. */
+  readonly structures: string[][];
   readonly records: number;
   readonly problem?: ScanProblem;
 }
@@ -55,6 +59,8 @@ export async function scanDirectory(dir: string): Promise<ScanResult> {
   const segments = await listSegments(dir);
   const index = new Map<string, IdIndex>();
   const sizes = new Map<number, number>();
+  const versions = new Map<number, number>();
+  let structures: string[][] = [];
   let records = 0;
   for (let i = 0; i < segments.length; i++) {
     const segment = segments[i]!;
@@ -65,27 +71,40 @@ export async function scanDirectory(dir: string): Promise<ScanResult> {
       index,
       segments,
       sizes,
+      versions,
+      structures,
       records,
       problem: { segment, file, offset, reason, torn: torn && last },
     });
     // A header cut short in the last segment: a crash while creating it.
     if (bytes.length < HEADER_SIZE && last && MAGIC.subarray(0, Math.min(bytes.length, 4)).equals(bytes.subarray(0, 4))) return problem(0, `incomplete file header (${bytes.length} bytes)`, true);
+    let version: number;
     try {
-      checkHeader(file, bytes);
+      version = checkHeader(file, bytes);
     } catch (error) {
       if (error instanceof JournalCorruptedError) return problem(0, error.reason, false);
       throw error;
     }
+    versions.set(segment, version);
     let sequenceProblem: { offset: number; reason: string } | undefined;
-    const bad = scanSegment(bytes, (record) => {
+    const bad = scanSegment(bytes, version, (record) => {
       if (sequenceProblem !== undefined) return;
       const p = record.payload;
+      if (p.kind === 'structures') {
+        // Tables only grow: a shorter one than what came before is not one the journal wrote.
+        if (p.structures.length < structures.length) {
+          sequenceProblem = { offset: record.offset, reason: `structure table of ${p.structures.length} entries follows one of ${structures.length}` };
+          return;
+        }
+        structures = p.structures;
+        return;
+      }
       let entry = index.get(p.persistenceId);
       if (entry === undefined) {
         entry = { highest: 0, deletedTo: 0, segments: [], offsets: [], lengths: [] };
         index.set(p.persistenceId, entry);
       }
-      if (isTombstone(p)) {
+      if (p.kind === 'tombstone') {
         entry.deletedTo = Math.max(entry.deletedTo, Math.min(p.deletedTo, entry.highest));
       } else if (p.sequenceNr !== entry.highest + 1) {
         sequenceProblem = { offset: record.offset, reason: `sequence number ${p.sequenceNr} of persistence id ${JSON.stringify(p.persistenceId)} follows ${entry.highest}` };
@@ -98,7 +117,7 @@ export async function scanDirectory(dir: string): Promise<ScanResult> {
       }
       records++;
     });
-    // A sequence gap is never a torn tail: the record itself is whole.
+    // A sequence gap (or a shrinking table) is never a torn tail: the record itself is whole.
     if (sequenceProblem !== undefined) return problem(sequenceProblem.offset, sequenceProblem.reason, false);
     if (bad !== undefined) {
       sizes.set(segment, bad.offset);
@@ -106,7 +125,7 @@ export async function scanDirectory(dir: string): Promise<ScanResult> {
     }
     sizes.set(segment, bytes.length);
   }
-  return { index, segments, sizes, records };
+  return { index, segments, sizes, versions, structures, records };
 }
 
 

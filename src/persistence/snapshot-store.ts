@@ -11,7 +11,7 @@ import type { SnapshotRecord } from './journal.js';
 import { crc32 } from './crc32.js';
 import { decode } from './codec.js';
 import { JournalCorruptedError } from './errors.js';
-import { checkHeader, frame, FRAME_SIZE, header, HEADER_SIZE } from './segment.js';
+import { checkHeader, FRAME_SIZE, frameV1, header, HEADER_SIZE, SNAPSHOT_FORMAT_VERSION } from './segment.js';
 
 export class SnapshotStore {
   private counter = 0;
@@ -30,7 +30,7 @@ export class SnapshotStore {
     await this.ready;
     const target = this.file(record.persistenceId);
     const tmp = `${target}.tmp-${process.pid}-${++this.counter}`;
-    const body = Buffer.concat([header(), frame({ persistenceId: record.persistenceId, sequenceNr: record.sequenceNr, state: record.state, timestamp: record.timestamp })]);
+    const body = Buffer.concat([header(SNAPSHOT_FORMAT_VERSION), frameV1({ persistenceId: record.persistenceId, sequenceNr: record.sequenceNr, state: record.state, timestamp: record.timestamp })]);
     const handle = await open(tmp, 'w');
     try {
       await handle.writeFile(body);
@@ -55,7 +55,7 @@ export class SnapshotStore {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw error;
     }
-    checkHeader(file, bytes);
+    checkHeader(file, bytes, SNAPSHOT_FORMAT_VERSION);
     if (bytes.length < HEADER_SIZE + FRAME_SIZE) throw new JournalCorruptedError(file, HEADER_SIZE, 'snapshot record frame missing');
     const length = bytes.readUInt32BE(HEADER_SIZE);
     const end = HEADER_SIZE + FRAME_SIZE + length;

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { FileJournal, repair } from '../../src/persistence/file-journal.js';
 import { crc32 } from '../../src/persistence/crc32.js';
 import { JournalCorruptedError, JournalVersionError, WriterConflictError } from '../../src/persistence/errors.js';
-import { HEADER_SIZE, segmentName } from '../../src/persistence/segment.js';
+import { FORMAT_VERSION, frameV1, header, HEADER_SIZE, segmentName } from '../../src/persistence/segment.js';
 import type { JournalRecord } from '../../src/persistence/journal.js';
 import { applyAlongsideMemory, assertSameAsMemory, journalContract, journalOps } from './journal-contract.js';
 
@@ -222,18 +222,65 @@ describe('FileJournal', () => {
     await journal.close();
     const file = join(dir, segmentName(1));
     const bytes = await readFile(file);
-    bytes.writeUInt32BE(2, 4);
+    const newer = FORMAT_VERSION + 1;
+    bytes.writeUInt32BE(newer, 4);
     await writeFile(file, bytes);
     await assert.rejects(FileJournal.open(dir), (e: unknown) => {
       assert.ok(e instanceof JournalVersionError);
       assert.equal(e.file, file);
-      assert.equal(e.foundVersion, 2);
-      assert.equal(e.supportedVersion, 1);
-      assert.match(e.message, /version 2/);
+      assert.equal(e.foundVersion, newer);
+      assert.equal(e.supportedVersion, FORMAT_VERSION);
+      assert.match(e.message, new RegExp(`version ${newer}`));
       return true;
     });
     await assert.rejects(repair(dir), JournalVersionError);
     assert.equal((await stat(file)).size, bytes.length, 'repair must not touch a newer journal');
+  });
+
+  it('a journal written in format version 1 (whole records in msgpack) is still read, and appends go to a new segment', async () => {
+    const dir = await tempDir();
+    const timestamp = 1_700_000_000_000;
+    const v1 = Buffer.concat([
+      header(1),
+      frameV1({ persistenceId: 'old', sequenceNr: 1, event: { n: 1 }, timestamp }),
+      frameV1({ persistenceId: 'old', sequenceNr: 2, event: { n: 2 }, timestamp }),
+      frameV1({ persistenceId: 'gone', sequenceNr: 1, event: 'x', timestamp }),
+      frameV1({ persistenceId: 'gone', deletedTo: 1, timestamp }),
+    ]);
+    await writeFile(join(dir, segmentName(1)), v1);
+    const journal = await FileJournal.open(dir);
+    assert.equal(await journal.append('old', 2, [{ n: 3 }]), 3);
+    await journal.close();
+    assert.deepEqual(await readFile(join(dir, segmentName(1))), v1, 'the version-1 segment is never written to');
+    const reopened = await FileJournal.open(dir);
+    const events = await collect(reopened, 'old');
+    assert.deepEqual(events.map((r) => [r.sequenceNr, r.event]), [[1, { n: 1 }], [2, { n: 2 }], [3, { n: 3 }]]);
+    assert.equal(events[0]!.timestamp, timestamp);
+    assert.deepEqual(await collect(reopened, 'gone'), []);
+    assert.equal(await reopened.highestSequenceNr('gone'), 1);
+    await reopened.close();
+  });
+
+  it('events of 100 shapes (more than the 32 shared structures) round-trip across reopens; each new shared shape writes the table once', async () => {
+    const dir = await tempDir();
+    const shape = (k: number, i: number) => ({ [`field${k}`]: i, kind: `shape-${k}`, nested: { k, list: [k, { deep: i }] } });
+    const journal = await FileJournal.open(dir);
+    for (let i = 0; i < 3; i++) for (let k = 0; k < 100; k++) await journal.append(`id-${k}`, i, [shape(k, i)]);
+    await journal.close();
+    // Records of kind 3 (structure tables) in the segment: one per append that added shared structures.
+    const bytes = await readFile(join(dir, segmentName(1)));
+    let tables = 0;
+    for (const at of await recordOffsets(join(dir, segmentName(1)))) if (bytes[at + 8] === 3) tables++;
+    assert.ok(tables >= 1 && tables <= 32, `expected between 1 and 32 structure tables, found ${tables}`);
+    // A reopened journal decodes all of them, and keeps encoding new events with the same table.
+    const reopened = await FileJournal.open(dir);
+    for (let k = 0; k < 100; k++) await reopened.append(`id-${k}`, 3, [shape(k, 3)]);
+    await reopened.close();
+    const last = await FileJournal.open(dir);
+    for (let k = 0; k < 100; k++) {
+      assert.deepEqual((await collect(last, `id-${k}`)).map((r) => r.event), [0, 1, 2, 3].map((i) => shape(k, i)), `id-${k}`);
+    }
+    await last.close();
   });
 
   it('a file that is not a journal segment is refused as corrupted at offset 0', async () => {
