@@ -108,6 +108,7 @@ export {
   loadRunTree,
   runPersistenceId,
   DurableRunError,
+  durableRun,
 } from './persistence/index.js';
 export type {
   Journal,
@@ -123,4 +124,8 @@ export type {
   DurableRunReport,
   StepContext,
   StepDefinition,
+  DurableRunActorOptions,
+  DurableRunMessage,
+  DurableRunOutcome,
+  DurableRunStatus,
 } from './persistence/index.js';

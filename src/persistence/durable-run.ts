@@ -19,7 +19,8 @@
  *   });
  *
  * or, for a flat sequence, `steps: [{ key, run(step, previous) }, ...]` (the result is the
- * array of step results).
+ * array of step results). Under supervision: `durableRun` (durable-run-actor.ts) makes a run
+ * an actor whose failure its supervisor handles; a restart resumes the run.
  *
  * Rules (the same as any replaying workflow engine):
  * - `run` must be deterministic given the step results: it is executed again from the top
@@ -59,6 +60,12 @@ export interface StepContext {
   /** True when an earlier execution started this step and did not commit it (its effect may have happened). */
   readonly resumed: boolean;
   /**
+   * The run's abort signal (options.signal; the actor's when run by durableRun): hand it to
+   * fetch and model calls so a stopped run does not leave work behind. Never aborted when
+   * the caller gave none.
+   */
+  readonly signal: AbortSignal;
+  /**
    * Runs (or rehydrates) the child step `key` of this step: returns its recorded result
    * when committed, else journals the spawn, calls `fn`, commits its result and returns it.
    */
@@ -87,6 +94,11 @@ export interface DurableRunOptions<T> {
   readonly steps?: readonly StepDefinition[];
   /** Publishes the run's events there when given. */
   readonly system?: RunEventSink;
+  /**
+   * Stops the run: once aborted, no further step starts (step() rejects with the signal's
+   * reason) and every step sees it as `step.signal`. Committed work stays committed.
+   */
+  readonly signal?: AbortSignal;
 }
 
 /** What one call of runDurable did. */
@@ -180,7 +192,7 @@ export async function runDurable(options: DurableRunOptions<unknown>): Promise<D
     if (tree.sequenceNr > 0) {
       system?.publish({ type: 'durable-run-resumed', timestamp: Date.now(), path: persistenceId, runId, committed: tree.committed.size, pending: resumedKeys });
     }
-    const execution = new Execution(runId, journal, persistenceId, tree, system);
+    const execution = new Execution(runId, journal, persistenceId, tree, system, options.signal ?? NEVER_ABORTED);
     try {
       const result = await root(execution.context('', resumedKeys.length > 0));
       await execution.writer.append({ type: 'run-completed', result });
@@ -233,6 +245,7 @@ class Execution {
     readonly persistenceId: string,
     readonly tree: RunTree,
     readonly system: RunEventSink | undefined,
+    readonly signal: AbortSignal,
   ) {
     this.writer = new BatchWriter(journal, persistenceId, tree.sequenceNr);
   }
@@ -243,6 +256,7 @@ class Execution {
       key,
       idempotencyKey: key === '' ? this.runId : `${this.runId}/${key}`,
       resumed,
+      signal: this.signal,
       step: (child, fn) => this.step(key, child, fn),
     };
   }
@@ -260,6 +274,8 @@ class Execution {
       this.rehydrated++;
       return committed.get(full) as R;
     }
+    // A stopped run starts nothing new (a rehydrated result above costs nothing and is fine).
+    if (this.signal.aborted) throw this.signal.reason;
     const resumed = spawned.has(full);
     if (!resumed) {
       // Durable before the step runs, so a later execution knows the step (and its effect) may have started.
@@ -317,6 +333,9 @@ class BatchWriter {
     this.writing = false;
   }
 }
+
+/** The signal of a run the caller cannot stop. */
+const NEVER_ABORTED: AbortSignal = new AbortController().signal;
 
 function checkRunId(runId: unknown, where: string): asserts runId is string {
   if (typeof runId !== 'string' || runId.length === 0) throw new TypeError(`${where}: runId must be a non-empty string, got ${JSON.stringify(runId) ?? String(runId)}`);

@@ -14,3 +14,6 @@ export { PersistFailedError, PersistenceRecoveryError } from './persistent-error
 // The durable run loop: steps committed to a journal, resumed after a crash.
 export { runDurable, loadRunTree, runPersistenceId, DurableRunError } from './durable-run.js';
 export type { DurableRunOptions, DurableRunReport, DurableRunEvent, StepContext, StepDefinition, RunEventSink, RunTree } from './durable-run.js';
+// A durable run as a supervised actor (a restart resumes the run).
+export { durableRun } from './durable-run-actor.js';
+export type { DurableRunActorOptions, DurableRunMessage, DurableRunOutcome, DurableRunStatus } from './durable-run-actor.js';
