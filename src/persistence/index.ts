@@ -5,7 +5,7 @@ export type { WriterConflictDetails } from './errors.js';
 export { MemoryJournal, MemoryJournalStore } from './memory-journal.js';
 export { FileJournal, repair } from './file-journal.js';
 export type { FileJournalOptions, FileJournalStats, FileJournalRecovery, RepairReport } from './file-journal.js';
-export { JetStreamJournal, subjectToken, type JetStreamJournalOptions } from './jetstream-journal.js';
+export { JetStreamJournal, subjectToken, type JetStreamJournalOptions, type JetStreamJournalStats } from './jetstream-journal.js';
 // Persistent (event-sourced) actors on the kernel.
 export { persistent } from './persistent-actor.js';
 export type { PersistentOptions } from './persistent-actor.js';

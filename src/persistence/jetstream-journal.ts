@@ -92,7 +92,17 @@ function apiErrorCode(error: unknown): number | undefined {
   return undefined;
 }
 
+/** Counters for tests and benchmarks. */
+export interface JetStreamJournalStats {
+  /** Events messages read by replay. */
+  replayedMessages: number;
+  /** Lookups made to find where a replay starts. */
+  startLookups: number;
+}
+
 export class JetStreamJournal implements Journal {
+  /** Counters (tests check that a replay after a snapshot skips the history before it). */
+  readonly stats: JetStreamJournalStats = { replayedMessages: 0, startLookups: 0 };
   /** Per id: the tip after this journal's own appends (the cache behind expect.lastSubjectSequence). */
   private readonly tips = new Map<string, Tip>();
   /** Per id: the highest sequence number including appends in flight (the local, early check). */
@@ -215,11 +225,17 @@ export class JetStreamJournal implements Journal {
     // An ordered consumer on the id's subject, read up to the tip found above (what was
     // durable when replay started): one stream of messages, not one request per message.
     // A single subject as a string: `filter_subject`, which servers before 2.10 accept.
-    const consumer = await this.js.consumers.get(this.stream, { filter_subjects: this.eventsSubject(persistenceId), deliver_policy: this.api.jetstream.DeliverPolicy.All });
+    // From the message holding `from` (after a snapshot, not from the id's first event).
+    const start = from <= 1 ? 1 : await this.firstMessageReaching(persistenceId, from, tip.streamSeq);
+    const consumer = await this.js.consumers.get(this.stream, {
+      filter_subjects: this.eventsSubject(persistenceId),
+      ...(start <= 1 ? { deliver_policy: this.api.jetstream.DeliverPolicy.All } : { deliver_policy: this.api.jetstream.DeliverPolicy.StartSequence, opt_start_seq: start }),
+    });
     const messages = await consumer.consume();
     let complete = false;
     try {
       for await (const m of messages) {
+        this.stats.replayedMessages++;
         const batch = decodeData<Batch>(m.data);
         const lastInBatch = batch.first + batch.events.length - 1;
         if (lastInBatch >= from) {
@@ -370,6 +386,32 @@ export class JetStreamJournal implements Journal {
     const tip: Tip = m === null ? { highest: 0, streamSeq: 0 } : { highest: Number(m.header.get(LAST_SEQ_HEADER)), streamSeq: m.seq };
     if (!this.chains.has(persistenceId)) this.tips.set(persistenceId, tip);
     return tip;
+  }
+
+  /**
+   * The stream sequence of the id's first events message whose last event is >= `from`,
+   * by binary search over stream sequences with "next message on this subject at or after
+   * seq" lookups (STREAM.MSG.GET next_by_subj): about log2(stream length) requests, so a
+   * recovery after a snapshot does not read the id's whole history. `tip` is the stream
+   * sequence of the id's last message, whose last event is known to be >= `from`.
+   */
+  private async firstMessageReaching(persistenceId: string, from: number, tip: number): Promise<number> {
+    const subject = this.eventsSubject(persistenceId);
+    let candidate = tip; // a message of the id reaching `from`
+    let lo = 1; // every message of the id before `lo` ends before `from`
+    let bound = tip; // no message of the id in [bound, candidate) reaches `from` earlier than candidate
+    while (lo < bound) {
+      const mid = Math.floor((lo + bound) / 2);
+      // Cast: the client types next_by_subj only for direct gets; the server (2.9+) takes it here too.
+      const m = await this.jsm.streams.getMessage(this.stream, { seq: mid, next_by_subj: subject } as unknown as { seq: number });
+      this.stats.startLookups++;
+      if (m === null || m.seq >= candidate) bound = mid;
+      else if (Number(m.header.get(LAST_SEQ_HEADER)) >= from) {
+        candidate = m.seq;
+        bound = mid;
+      } else lo = m.seq + 1;
+    }
+    return candidate;
   }
 
   private async deletedTo(persistenceId: string): Promise<number> {

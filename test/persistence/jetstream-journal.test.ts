@@ -156,6 +156,37 @@ describe('JetStreamJournal', () => {
     await assert.rejects(JetStreamJournal.open({ servers: server!.url, subjectPrefix: 'x>' }), (e: unknown) => e instanceof RangeError && /subjectPrefix/.test(e.message));
   });
 
+  it('replay from a later sequence number starts at the message holding it (a recovery after a snapshot skips the history before)', async function () {
+    this.timeout(15_000);
+    const names = freshNames();
+    const j = await open(names);
+    try {
+      // id 'a': 120 appends of 1-3 events, interleaved with appends of 'b' (so stream and id sequences differ).
+      const starts: number[] = []; // the first sequence number of each message of 'a'
+      let a = 0;
+      let b = 0;
+      for (let i = 0; i < 120; i++) {
+        const n = 1 + (i % 3);
+        starts.push(a + 1);
+        a = await j.append('a', a, Array.from({ length: n }, (_, k) => a + k + 1));
+        if (i % 2 === 0) b = await j.append('b', b, ['noise']);
+      }
+      for (const from of [1, 2, 100, 117, 118, a - 1, a]) {
+        const before = { ...j.stats };
+        const seen: number[] = [];
+        await j.replay<number>('a', from, Number.POSITIVE_INFINITY, (r) => seen.push(r.event));
+        assert.deepEqual(seen, Array.from({ length: a - from + 1 }, (_, k) => from + k), `replay from ${from}`);
+        // Messages read: exactly those from the one holding `from` to the last.
+        const holding = starts.filter((s) => s <= from).length - 1;
+        assert.equal(j.stats.replayedMessages - before.replayedMessages, starts.length - holding, `messages read replaying from ${from}`);
+        if (from > 1) assert.ok(j.stats.startLookups - before.startLookups <= 10, `at most log2(stream length) lookups, made ${j.stats.startLookups - before.startLookups}`);
+      }
+    } finally {
+      await j.close();
+      await destroy(names);
+    }
+  });
+
   it('batched appends over many ids: throughput figure (events/s)', async function () {
     this.timeout(15_000);
     const names = freshNames();
