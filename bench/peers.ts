@@ -27,12 +27,59 @@ export interface NactContext {
 }
 
 export interface Nact {
-  start(): NactRef;
+  start(...plugins: NactPlugin[]): NactRef;
   spawn<S, M>(parent: NactRef, f: (state: S, msg: M, ctx: NactContext) => S | Promise<S>, name?: string, properties?: { initialState?: S }): NactRef;
   spawnStateless<M>(parent: NactRef, f: (msg: M, ctx: NactContext) => void | Promise<void>, name?: string): NactRef;
   dispatch(actor: NactRef, msg: unknown, sender?: NactRef): void;
   query<R>(actor: NactRef, msg: (tempRef: NactRef) => unknown, timeout: number): Promise<R>;
   stop(actor: NactRef): void;
+  configurePersistence(engine: NactPersistenceEngine): NactPlugin;
+  spawnPersistent<S, M>(parent: NactRef, f: (state: S, msg: M, ctx: NactPersistentContext) => S | Promise<S>, key: string, name?: string, properties?: { initialState?: S; snapshotEvery?: number }): NactRef;
+}
+
+/** An event as nact's persistent actors hand it to an engine (lib/persistence/persistence-engine.js). */
+export interface NactPersistedEvent {
+  readonly data: unknown;
+  readonly sequenceNumber: number;
+  readonly key: string;
+  readonly tags: readonly string[];
+  readonly createdAt: number;
+  readonly isDeleted: boolean;
+}
+
+/** A snapshot as nact hands it to an engine and reads it back (`data`, `sequenceNumber`). */
+export interface NactPersistedSnapshot {
+  readonly data: unknown;
+  readonly sequenceNumber: number;
+  readonly key: string;
+  readonly createdAt: number;
+}
+
+/**
+ * What nact's PersistentActor.recover reads from `events(key, offset)`: something with a
+ * `reduce(fn, initial)` whose result it awaits (it passes an async `fn` and a promise).
+ */
+export interface NactEventStream {
+  reduce<U>(fn: (previous: U, event: NactPersistedEvent, index: number) => U, initial: U): Promise<U>;
+}
+
+/** A nact persistence engine (lib/index.d.ts: PersistenceEngine). */
+export interface NactPersistenceEngine {
+  events(persistenceKey: string, offset: number, limit?: number, tags?: string[]): NactEventStream;
+  latestSnapshot(persistenceKey: string): Promise<NactPersistedSnapshot | undefined>;
+  takeSnapshot(snapshot: NactPersistedSnapshot): Promise<void>;
+  persist(event: NactPersistedEvent): Promise<void>;
+}
+
+/** A nact plugin (applied to the system by `start`). */
+export interface NactPlugin {
+  readonly __nactPlugin?: never;
+}
+
+/** The context of a persistent nact actor: `persist` journals a message; `recovering` is set while replaying. */
+export interface NactPersistentContext extends NactContext {
+  persist(msg: unknown): Promise<void>;
+  readonly recovering?: boolean;
 }
 
 let nact: Nact | undefined;

@@ -32,6 +32,8 @@ const scenarios: Record<string, () => Promise<Scenario>> = {
   admission: async () => (await import('./admission.bench.js')).runAdmission,
   'admission-controller': async () => (await import('./admission-controller.bench.js')).runAdmissionController,
   journal: async () => (await import('./journal.bench.js')).runJournal,
+  'journal-actors': async () => (await import('./journal-actors.bench.js')).runJournalActors,
+  'journal-jetstream': async () => (await import('./journal-jetstream.bench.js')).runJournalJetStream,
 };
 
 function cpuModel(): string {
