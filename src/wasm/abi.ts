@@ -70,7 +70,7 @@ export interface MicroAgentExports {
   readonly outputPtr: () => number;
   readonly run: (count: number) => number;
   /** Only in the metered build. */
-  readonly fuel?: WebAssembly.Global;
+  readonly fuel?: { value: bigint };
 }
 
 /** WebAssembly pages are 64 KiB. */
