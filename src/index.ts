@@ -129,3 +129,35 @@ export type {
   DurableRunOutcome,
   DurableRunStatus,
 } from './persistence/index.js';
+
+// ------------------------------------------------------------------ WebAssembly micro-agents (issue 8)
+// The micro-agent ABI and the runner: batches decided in piscina worker threads with memory,
+// time and fuel limits, and a fallback to the JavaScript twins (src/wasm).
+export {
+  WasmRunner,
+  DEFAULT_CALL_LIMITS,
+  WASM_PAGE_BYTES,
+  WasmAgentError,
+  WasmInputError,
+  WasmLimitError,
+  FuelExhaustedError,
+  WasmTrapError,
+  WasmLoadError,
+  WasmModuleMismatchError,
+  WasmRunnerClosedError,
+} from './wasm/index.js';
+export type {
+  CallLimits,
+  ColumnSpec,
+  MicroAgentDescriptor,
+  MicroAgentExports,
+  WasmEventSink,
+  WasmRunnerOptions,
+  WasmRunnerStats,
+  WasmRunnerEvent,
+  WasmFallbackEvent,
+  WasmLimitEvent,
+  WasmTrapEvent,
+  WasmWorkerReplacedEvent,
+  WasmLimitKind,
+} from './wasm/index.js';
