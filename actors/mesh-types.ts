@@ -15,6 +15,7 @@ import { GatherRunner, frozenGather } from './mesh/gather.js';
 import type { GatherMsg } from './mesh/gather.js';
 import type { RouteRequest } from './mesh/capability-routing.js';
 import { agentThink } from './mesh/think.js';
+import { wasmAgent } from './wasm-agent.js';
 import type { Think } from './mesh/think.js';
 
 export { MESH_DEFAULTS, configureMesh, meshSettings, agentClassOf, expectedReplyMs, hashOf } from './mesh/wave.js';
@@ -356,4 +357,6 @@ export function registerMeshTypes(system: ActorSystem): void {
   registerTreeType(system, 'sector-coordinator', coordinator('sector-coordinator'));
   registerTreeType(system, 'cluster-lead', coordinator('cluster-lead'));
   registerTreeType(system, 'agent', agent);
+  // A mesh agent whose decisions run as a WebAssembly micro-agent (issue 8, actors/wasm-agent.ts).
+  registerTreeType(system, 'wasm-agent', wasmAgent);
 }
