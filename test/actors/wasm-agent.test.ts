@@ -9,7 +9,7 @@ import { CONFLICT_TYPES, classifyConflictPriority, escalationTargets } from '../
 import { spawnTree } from '../../supervisors/config/index.js';
 import type { TreeConfig } from '../../supervisors/config/index.js';
 import { eventually, recordEvents, terminateAll } from '../support/helpers.js';
-import { meshSystem } from '../support/mesh.js';
+import { meshSystem, smallMeshConfig } from '../support/mesh.js';
 import { ensureAsmBuilt, TRAP_FIXTURE } from '../support/wasm-fixtures.js';
 
 /**
@@ -30,30 +30,7 @@ afterEach(terminateAll);
 
 /** 2 sectors x 2 clusters: 3 plain agents and 3 wasm agents (conflict classification) per cluster. */
 function mixedMesh(wasmProps: Record<string, unknown> = { module: 'conflict', timeoutMs: 2000 }): TreeConfig {
-  return {
-    root: {
-      type: 'orchestrator',
-      name: 'orchestrator',
-      children: [
-        {
-          type: 'sector-coordinator',
-          name: 'sector-{i}',
-          replicas: 2,
-          children: [
-            {
-              type: 'cluster-lead',
-              name: 'cluster-{i}',
-              replicas: 2,
-              children: [
-                { type: 'agent', name: 'agent-{i}', replicas: 3, restart: 'transient' },
-                { type: 'wasm-agent', name: 'wasm-{i}', replicas: 3, restart: 'transient', props: wasmProps },
-              ],
-            },
-          ],
-        },
-      ],
-    },
-  } as TreeConfig;
+  return smallMeshConfig({ extraClusterChildren: [{ type: 'wasm-agent', name: 'wasm-{i}', replicas: 3, restart: 'transient', props: wasmProps }] });
 }
 
 function system(): ActorSystem {

@@ -6,9 +6,10 @@ import { quietSystem } from './helpers.js';
 
 /**
  * The small mesh the mesh tests share: 1 orchestrator, 2 sectors x 2 clusters x 3 agents
- * (12 agents, 19 actors). With `breakers`, sectors and clusters get circuit breakers.
+ * (12 agents, 19 actors). With `breakers`, sectors and clusters get circuit breakers; with
+ * `extraClusterChildren`, each cluster gets those children too.
  */
-export function smallMeshConfig(options: { breakers?: boolean } = {}): TreeConfig {
+export function smallMeshConfig(options: { breakers?: boolean; /** More children per cluster, after its 3 agents. */ extraClusterChildren?: readonly object[] } = {}): TreeConfig {
   const sectorBreaker = options.breakers ? { breaker: { maxFailures: 50 } } : {};
   const clusterBreaker = options.breakers ? { breaker: { maxFailures: 20 } } : {};
   return {
@@ -21,7 +22,7 @@ export function smallMeshConfig(options: { breakers?: boolean } = {}): TreeConfi
           name: 'sector-{i}',
           replicas: 2,
           ...sectorBreaker,
-          children: [{ type: 'cluster-lead', name: 'cluster-{i}', replicas: 2, ...clusterBreaker, children: [{ type: 'agent', name: 'agent-{i}', replicas: 3, restart: 'transient' }] }],
+          children: [{ type: 'cluster-lead', name: 'cluster-{i}', replicas: 2, ...clusterBreaker, children: [{ type: 'agent', name: 'agent-{i}', replicas: 3, restart: 'transient' }, ...(options.extraClusterChildren ?? [])] }],
         },
       ],
     },
