@@ -197,3 +197,6 @@ export const wasmAgent: FunctionBehavior<WasmAgentMsg, unknown> = function wasmA
     message.replyTo.tell({ type: 'decided', from: ctx.path, module, outputs });
   }
 };
+// The name events give as actorType (actor-started): the registered type name, as the mesh's
+// own types do, so the scenario and the console recognise wasm agents as agents.
+Object.defineProperty(wasmAgent, 'name', { value: 'wasm-agent' });

@@ -86,6 +86,19 @@ describe('cli: actormesh run', function () {
     assert.ok(!result.stderr.includes('\u2588'), 'no progress bar when stderr is not a TTY');
   });
 
+  it('runs a mesh with wasm agents (examples/mesh-wasm.yaml): every wasm agent decides its batch as WebAssembly, and the summary says so', async () => {
+    const result = await actormesh('run', 'examples/mesh-wasm.yaml', '--json', '--duration', '300', '--seed', '2');
+    assert.equal(result.code, 0, result.stderr);
+    const summary = JSON.parse(result.stdout) as any;
+    assert.equal(summary.agents, 600, 'plain and wasm agents are all agents');
+    assert.equal(summary.wave.reached, 600);
+    assert.deepEqual(summary.wasm, { ...summary.wasm, agents: 200, decisions: 200 * 16, failed: 0, mode: 'wasm' });
+    // And the text output names the phase.
+    const text = await actormesh('run', 'examples/mesh-wasm.yaml', '--duration', '300', '--seed', '2');
+    assert.equal(text.code, 0, text.stderr);
+    assert.match(text.stderr, /wasm: 3,200 decisions by 200 wasm agents in \d+ ms \(WebAssembly in worker threads\)/);
+  });
+
   it('exits non-zero with a clear message on a bad option or a missing file', async () => {
     const bad = await actormesh('run', 'examples/mesh-30k.yaml', '--chaos-rate', '2');
     assert.notEqual(bad.code, 0);

@@ -1,3 +1,4 @@
+import { isAgentType } from './agent-types.js';
 import type { ActorRef, ActorSystem } from '../../src/index.js';
 import type { PlanNode, TreeHandle } from '../../supervisors/config/index.js';
 import type { QuarantineStore } from '../../supervisors/quarantine.js';
@@ -191,7 +192,7 @@ export class MeshConsole {
     walk(tree.plan.root, '/user');
     this.paths = paths;
     const ofType = (type: string) => [...paths].filter(([, t]) => t === type).map(([p]) => p);
-    this.agents = ofType('agent');
+    this.agents = [...paths].filter(([, t]) => isAgentType(t)).map(([p]) => p);
     this.clusters = ofType('cluster-lead');
     this.sectors = ofType('sector-coordinator');
     this.timeoutMs = options.timeoutMs ?? meshSettings(system).gatherTimeoutMs * 4 + 1000;
@@ -464,6 +465,6 @@ export class MeshConsole {
 
   private checkAgent(method: string, agentPath: unknown): void {
     nonEmptyString(method, 'agentPath', agentPath);
-    if (this.paths.get(agentPath as string) !== 'agent') throw new RangeError(`MeshConsole.${method}: agentPath must be the path of an agent of this mesh, e.g. '${this.agents[0] ?? ''}' (got ${show(agentPath)})`);
+    if (!isAgentType(this.paths.get(agentPath as string))) throw new RangeError(`MeshConsole.${method}: agentPath must be the path of an agent of this mesh, e.g. '${this.agents[0] ?? ''}' (got ${show(agentPath)})`);
   }
 }

@@ -1,3 +1,6 @@
+import { runWasmPhase } from './wasm-phase.js';
+import type { WasmPhaseSummary } from './wasm-phase.js';
+import { isAgentType } from './agent-types.js';
 import { uniformInt } from 'pure-rand/distribution/uniformInt';
 import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
 import type { ActorRef, ActorSystem } from '../../src/index.js';
@@ -141,6 +144,8 @@ export interface RunSummary {
   readonly delegation: { readonly capability: string; readonly agent: string | null; readonly cls: string | null; readonly ms: number; readonly outcome: string };
   /** The burst of model calls (every THINK_EVERY-th agent), with or without admission lanes. */
   readonly think: { readonly agents: number; readonly answered: number; readonly calls: number; readonly lanes: boolean; readonly ms: number; readonly maxWaitMs: number; readonly peakPerLane: Readonly<Record<string, number>> };
+  /** The wasm agents' batch (only when the tree has wasm agents). */
+  readonly wasm?: WasmPhaseSummary;
   readonly chaos: { readonly rate: number; readonly durationMs: number; readonly failuresInjected: number; readonly waves: number; readonly minActiveRate: number };
   readonly heal: { readonly healed: boolean; readonly ms: number; readonly waves: number; readonly breakersReset: number; readonly tasksReplayed: number; readonly final: WaveSummary };
   readonly status: MeshStatus;
@@ -189,6 +194,7 @@ export async function runScenario(system: ActorSystem, config: TreeConfig | stri
   const settings = configureMesh(system, { ...options.mesh, seed: options.seed });
   const kpis = new KpiAccumulator({ accuracyWithinMs: ACCURACY_WITHIN_MS });
   const agentRefs: ActorRef<unknown>[] = [];
+  const wasmRefs: ActorRef<unknown>[] = [];
   const clusters: string[] = [];
   const sectors: string[] = [];
   let restarts = 0;
@@ -201,9 +207,10 @@ export async function runScenario(system: ActorSystem, config: TreeConfig | stri
     if (!spawning) return;
     started++;
     options.onProgress?.(started);
-    if (type === 'agent') {
+    if (isAgentType(type)) {
       const ref = system.lookup(event.path);
       if (ref !== undefined) agentRefs.push(ref);
+      if (ref !== undefined && type === 'wasm-agent') wasmRefs.push(ref);
     } else if (type === 'cluster-lead') clusters.push(event.path);
     else if (type === 'sector-coordinator') sectors.push(event.path);
   });
@@ -325,6 +332,10 @@ export async function runScenario(system: ActorSystem, config: TreeConfig | stri
     peakPerLane: { ...stats.peak },
   };
 
+  // 6b. The wasm agents, if the tree has any, decide one batch each (issue 8).
+  if (wasmRefs.length > 0) options.onPhase?.('wasm');
+  const wasm = await runWasmPhase(system, wasmRefs, () => uniformInt(rng, 0, 1_000_000) / 1_000_001, askTimeoutMs);
+
   // 7. Chaos: every 100 ms, agents told to fail (restarted by their cluster leads), while
   // waves keep measuring the active rate.
   options.onPhase?.('chaos');
@@ -387,6 +398,7 @@ export async function runScenario(system: ActorSystem, config: TreeConfig | stri
     ask,
     delegation,
     think,
+    ...(wasm !== undefined ? { wasm } : {}),
     chaos: { rate: options.chaosRate, durationMs: options.durationMs, failuresInjected, waves: chaosWaves, minActiveRate },
     heal: { healed, ms: Math.round(restoredAt - healStart), waves: healWaves, breakersReset: healed0.breakersReset.length, tasksReplayed: healed0.replayed, final },
     status: meshStatus({ agentsActive: final.reached, agentsTotal, sectorsTotal: sectors.length, agentDelays: statusDelays, speedup: settings.speedup, conflicts: conflictsSeen, breakers: tree.breakers }),

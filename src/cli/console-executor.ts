@@ -9,6 +9,7 @@
  * relatively. The executor also remembers what MeshConsole does not report back: which
  * coordinators this session froze, and when the last broadcast finished.
  */
+import { isAgentType } from '../../actors/mesh/agent-types.js';
 import { CASCADES } from '../../actors/mesh/console.js';
 import type { Cascade, MeshConsole } from '../../actors/mesh/console.js';
 import { IMPEDANCE_CLASSES } from '../../actors/impedance/index.js';
@@ -106,7 +107,7 @@ export class ConsoleExecutor {
     const example = takes === 'agent' ? this.mesh.agents[0] : takes === 'coordinator' ? this.mesh.sectors[0] : (this.mesh.clusters[0] ?? this.mesh.sectors[0]);
     const looks = example === undefined ? `an actor path under '${this.rootPath}'` : `relative to the root like '${this.relative(example)}', or absolute like '${example}'`;
     if (kind === undefined || cut.length === 0) throw new ConsoleCommandError(command, `${command}: unknown path '${input}' (no such actor in this mesh); a path is ${looks}`);
-    if (takes === 'agent' && kind !== 'agent') throw new ConsoleCommandError(command, `${command}: '${input}' is ${article(kind)} ${kind}, not an agent; an agent's path is ${looks}`);
+    if (takes === 'agent' && !isAgentType(kind)) throw new ConsoleCommandError(command, `${command}: '${input}' is ${article(kind)} ${kind}, not an agent; an agent's path is ${looks}`);
     if (takes === 'coordinator' && kind !== 'sector-coordinator' && kind !== 'cluster-lead') {
       const cluster = this.mesh.clusters[0] === undefined ? '' : ` or a cluster like '${this.relative(this.mesh.clusters[0])}'`;
       throw new ConsoleCommandError(command, `${command}: '${input}' is ${article(kind)} ${kind}; ${command} takes a sector like '${this.relative(this.mesh.sectors[0] ?? '')}'${cluster} (or their absolute paths, like '${this.mesh.sectors[0] ?? ''}')`);

@@ -25,7 +25,7 @@
  */
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import cliProgress from 'cli-progress';
 import { ActorSystem, repairJournal } from '../index.js';
 import { registerMeshTypes } from '../../actors/mesh-types.js';
@@ -150,6 +150,7 @@ function formatRunLines(summary: RunSummary): string[] {
     ask,
     `delegate '${d.capability}': ${d.agent === null ? d.outcome : `${d.agent} (${d.cls}) in ${d.ms} ms`}`,
     `think: ${fmtInt(summary.think.answered)} of ${fmtInt(summary.think.agents)} agents' model calls answered in ${summary.think.ms} ms ${summary.think.lanes ? 'through admission lanes' : 'without admission lanes'}; peak concurrent calls ${Object.entries(summary.think.peakPerLane).map(([lane, n]) => `${lane} ${n}`).join(', ')}; longest wait ${summary.think.maxWaitMs} ms`,
+    ...(summary.wasm === undefined ? [] : [`wasm: ${fmtInt(summary.wasm.decisions)} decisions by ${fmtInt(summary.wasm.agents)} wasm agents in ${summary.wasm.ms} ms (${summary.wasm.mode === 'wasm' ? 'WebAssembly in worker threads' : 'JavaScript twins'})${summary.wasm.failed > 0 ? `; ${fmtInt(summary.wasm.failed)} failed` : ''}`]),
     `chaos: ${summary.chaos.failuresInjected} agent failures over ${summary.chaos.durationMs} ms (${summary.chaos.waves} waves, lowest active rate ${pct(summary.chaos.minActiveRate)}); ${summary.restarts} restarts`,
     `heal: ${summary.heal.breakersReset} breakers reset, ${summary.heal.tasksReplayed} quarantined tasks replayed; ${summary.heal.healed ? 'every agent answers again' : 'NOT healed'} after ${summary.heal.ms} ms (${summary.heal.waves} waves)`,
   ];
@@ -298,9 +299,13 @@ export async function main(argv: readonly string[] = process.argv, output: Outpu
   try {
     await program.parseAsync([...argv]);
   } catch (error) {
-    // commander has already printed its message (exitOverride turns its exit into a throw).
-    const code = (error as { exitCode?: number }).exitCode;
-    return code === 0 ? 0 : 1;
+    if (error instanceof CommanderError) {
+      // commander has already printed its message (exitOverride turns its exit into a throw).
+      return error.exitCode === 0 ? 0 : 1;
+    }
+    // Anything else failed inside a command: say what, never exit 1 in silence.
+    output.err(`error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    return 1;
   }
   return exitCode;
 }
