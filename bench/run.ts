@@ -7,7 +7,7 @@
  *   npm run bench -- tell pingpong     only those
  *   npm run bench -- --json out.json   also write the results as JSON
  *
- * (npm run bench = tsc -p tsconfig.bench.json, then node --expose-gc dist/bench/run.js: compiled,
+ * (npm run bench = node asm/build.mjs (the wasm modules, if stale), tsc -p tsconfig.bench.json, then node --expose-gc dist/bench/run.js: compiled,
  * as production runs; `node --expose-gc --import tsx bench/run.ts` runs the sources.) Tables go to stdout,
  * progress to stderr. Scenarios: see the header of each bench/<name>.bench.ts.
  */
@@ -34,6 +34,8 @@ const scenarios: Record<string, () => Promise<Scenario>> = {
   journal: async () => (await import('./journal.bench.js')).runJournal,
   'journal-actors': async () => (await import('./journal-actors.bench.js')).runJournalActors,
   'journal-jetstream': async () => (await import('./journal-jetstream.bench.js')).runJournalJetStream,
+  wasm: async () => (await import('./wasm.bench.js')).runWasm,
+  'wasm-runaway': async () => (await import('./wasm.bench.js')).runWasmRunaway,
 };
 
 function cpuModel(): string {

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { MicroAgentDescriptor } from '../../src/wasm/abi.js';
 
@@ -20,7 +20,9 @@ import type { MicroAgentDescriptor } from '../../src/wasm/abi.js';
  *   trap   x -> x + 1;  x = 1 is `unreachable` in wasm, the twin throws Error('trap: ...').
  */
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+/** The package root, from the sources (test/support) or from their compiled copy (dist/test/support, the benchmarks). */
+const HERE_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const ROOT = basename(HERE_ROOT) === 'dist' ? dirname(HERE_ROOT) : HERE_ROOT;
 /** Where asm/build.mjs writes the modules. */
 export const ASM_DIST_DIR = join(ROOT, 'dist', 'asm');
 const MANIFEST = join(ASM_DIST_DIR, 'manifest.json');
