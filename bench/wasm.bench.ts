@@ -37,6 +37,7 @@
  * under tsx on Node 20 a worker can only `require` a .ts file (tsx issue #354, see
  * src/wasm/worker.ts), hence no top-level await here.
  */
+import { seededRandom as random } from '../test/support/seeded-random.js';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -120,17 +121,6 @@ function floorPool(threads: number): Piscina<Float64Array, Float64Array> {
 
 // ------------------------------------------------------------------ inputs
 
-/** A small seeded generator (mulberry32): the same rows on every run. */
-function random(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** `count` impedance snapshots: realistic latencies, queues and reliabilities. */
 function impedanceInput(count: number, next: () => number): Float64Array {

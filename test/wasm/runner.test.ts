@@ -1,3 +1,4 @@
+import { seededRandom as random } from '../support/seeded-random.js';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
@@ -37,17 +38,6 @@ function twin(descriptor: MicroAgentDescriptor, input: Float64Array, count: numb
   return output;
 }
 
-/** A small seeded generator (mulberry32): the same random rows on every run. */
-function random(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** `count` random rows within every column's spec (integers where the column says so). */
 function randomRows(descriptor: MicroAgentDescriptor, count: number, next: () => number): Float64Array {
