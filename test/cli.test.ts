@@ -47,7 +47,7 @@ describe('cli: actormesh validate', () => {
     assert.equal(result.code, 1);
     const lines = result.stdout.trim().split('\n');
     assert.deepEqual(lines, [
-      `${file}:5:13 root.children[0].type: unknown actor type 'agnet'; did you mean 'agent'? (known types: agent, cluster-lead, orchestrator, sector-coordinator)`,
+      `${file}:5:13 root.children[0].type: unknown actor type 'agnet'; did you mean 'agent'? (known types: agent, cluster-lead, orchestrator, sector-coordinator, wasm-agent)`,
       `${file}:9:17 root.children[1].replicas: expected an integer >= 0 (got -2)`,
       `2 problems in ${file}`,
     ]);

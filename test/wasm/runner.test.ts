@@ -61,9 +61,11 @@ describe('WasmRunner (issue 8)', function () {
 
   before(async () => {
     ensureAsmBuilt();
-    const system = quietSystem();
-    events = recordEvents(system);
-    runner = await WasmRunner.open([...agents, fixtures.spin, fixtures.hog, fixtures.trap], { threads: 2, mode: 'wasm', system });
+    // A plain sink, not an ActorSystem: other files' root-level afterEach(terminateAll) would
+    // terminate a system made here after the first test, and with it the event stream.
+    events = [];
+    const sink = { publish: (event: RuntimeEvent) => void events.push(event) };
+    runner = await WasmRunner.open([...agents, fixtures.spin, fixtures.hog, fixtures.trap], { threads: 2, mode: 'wasm', system: sink });
   });
   after(async () => {
     await runner?.close();
