@@ -251,6 +251,11 @@ export class ActorCell<M> extends Mailbox<SystemMessage> implements ActorContext
     return this.extra?.restartCount ?? 0;
   }
 
+  /** The actor's type: its definition's name ('agent', 'cluster-lead' ...; 'anonymous' for an unnamed function). */
+  get typeName(): string {
+    return definitionName(this.definition);
+  }
+
   /** True once the actor has fully stopped. */
   get isTerminated(): boolean {
     return this.status === STOPPED;
@@ -275,6 +280,11 @@ export class ActorCell<M> extends Mailbox<SystemMessage> implements ActorContext
   /** @internal The live child cell with this name. */
   childCell(name: string): ActorCell<unknown> | undefined {
     return this.childCells?.get(name);
+  }
+
+  /** @internal Number of live child cells. */
+  get childCellCount(): number {
+    return this.childCells?.size ?? 0;
   }
 
   /** @internal Live child cells. */

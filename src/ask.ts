@@ -29,7 +29,15 @@ export interface AskHost {
   nextAskId(): number;
   /** Reports a reply that arrived after the ask settled. */
   lateReply(ref: ActorRef<unknown>, message: unknown): void;
+  /** Told when each ask settles (latency metrics); null while nobody listens, so an unobserved ask pays one field read. */
+  readonly askListener: AskListener | null;
 }
+
+/**
+ * Told once per ask as it settles: milliseconds from the ask to its settlement, and whether
+ * a reply came (false: timeout, drop, failure, termination).
+ */
+export type AskListener = (latencyMs: number, replied: boolean) => void;
 
 /** The temporary ref an ask hands to the target as `replyTo`. */
 export class PromiseRef<R> implements ActorRef<R> {
@@ -43,6 +51,8 @@ export class PromiseRef<R> implements ActorRef<R> {
   callSite: Error | undefined = undefined;
   /** The deadline lane this ask waits in. */
   lane: DeadlineLane | null = null;
+  /** performance.now() when the ask was made, set only while an ask listener is registered (else 0). */
+  startedAt = 0;
 
   constructor(
     private readonly host: AskHost,
@@ -77,6 +87,7 @@ export class PromiseRef<R> implements ActorRef<R> {
       return;
     }
     this.settle();
+    if (this.startedAt !== 0) this.tellListener(true);
     this.resolve(message);
   }
 
@@ -84,7 +95,14 @@ export class PromiseRef<R> implements ActorRef<R> {
   fail(error: Error): void {
     if (this.settled) return;
     this.settle();
+    if (this.startedAt !== 0) this.tellListener(false);
     this.reject(error);
+  }
+
+  /** Reports this ask's latency (the listener may have been removed since the ask was made). */
+  private tellListener(replied: boolean): void {
+    const listener = this.host.askListener;
+    if (listener !== null) listener(performance.now() - this.startedAt, replied);
   }
 
   private settle(): void {
@@ -206,6 +224,8 @@ export function ask<M, R>(
   const callSite = host.captureAskStacks ? new Error('ask') : undefined;
   return new Promise<R>((resolve, reject) => {
     const reply = new PromiseRef<R>(host, host.nextAskId(), resolve, reject);
+    // Only when observed (latency metrics): an unobserved ask pays this one field read.
+    if (host.askListener !== null) reply.startedAt = performance.now();
     let message: M;
     try {
       message = build(reply);

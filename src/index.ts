@@ -27,6 +27,8 @@ export {
 } from './errors.js';
 
 export type { ActorSystemOptions } from './system-options.js';
+export type { ActorInspection } from './system.js';
+export type { AskListener } from './ask.js';
 export type { ActorRef, ActorRefData, AskOptions } from './actor-ref.js';
 export type { ActorContext } from './context.js';
 export type {
@@ -161,3 +163,44 @@ export type {
   WasmWorkerReplacedEvent,
   WasmLimitKind,
 } from './wasm/index.js';
+
+// ------------------------------------------------------------------ observer (issue 10)
+// A live web view of a running system (tree, heatmap, breakers, KPIs, series, log, actions
+// behind a token) and /metrics for Prometheus (src/observer).
+export {
+  attachObserver,
+  ObserverModel,
+  ObserverMetrics,
+  TreeIndex,
+  walkTree,
+  summariseEvent,
+  parseActionRequest,
+  MAILBOX_DEPTH_BUCKETS,
+  ASK_LATENCY_BUCKETS,
+  SEARCH_LIMIT,
+  DEFAULT_LEVEL_LIMIT,
+  LOG_BATCH_LIMIT,
+} from './observer/index.js';
+export type {
+  Observer,
+  ObserverOptions,
+  ObserverModelOptions,
+  ObserverMetricsOptions,
+  TreeIndexOptions,
+  TreeWalk,
+  ObserverActionEvent,
+  ActionName,
+  ActionRequest,
+  ActionResult,
+  BreakerInfo,
+  BreakerState,
+  HeatCell,
+  KpiInfo,
+  LogEntry,
+  ObserverMesh,
+  ObserverSnapshot,
+  Series,
+  TreeLevel,
+  TreeNodeInfo,
+  TreeSearch,
+} from './observer/index.js';

@@ -6,6 +6,7 @@ import type { CellHost } from './actor-cell.js';
 import { formatRef, parseRef } from './actor-ref.js';
 import type { ActorRef, ActorRefData } from './actor-ref.js';
 import { AskDeadlines } from './ask.js';
+import type { AskListener } from './ask.js';
 import type { ActorDefinition, SpawnOptions } from './behavior.js';
 import { DeadLetterRef } from './dead-letter-ref.js';
 import { Dispatcher } from './dispatcher.js';
@@ -17,6 +18,54 @@ import { resolveSystemOptions } from './system-options.js';
 import type { ActorSystemOptions, ResolvedSystemOptions } from './system-options.js';
 import { defaultStrategy } from './supervision.js';
 import type { SupervisorStrategy } from './supervision.js';
+
+/**
+ * A read-only view of one live actor, for tools such as the observer: what it is and what
+ * waits in it, never a way to reach its state. Values are read when asked (a view kept for
+ * later shows the actor as it is then); `children()` inspects the live children now.
+ */
+export interface ActorInspection {
+  /** Full path ('/' for the root guardian). */
+  readonly path: string;
+  /** Its name ('' for the root guardian). */
+  readonly name: string;
+  /** Its type: the definition's name ('agent', 'cluster-lead' ...). */
+  readonly type: string;
+  /** Messages waiting in its mailbox. */
+  readonly mailbox: number;
+  /** Restarts since it was spawned. */
+  readonly restarts: number;
+  /** Number of live direct children (cheaper than `children().length`). */
+  readonly childCount: number;
+  /** Its live direct children, in spawn order. */
+  children(): ActorInspection[];
+}
+
+/** The ActorInspection of a cell: a thin wrapper, made per inspection (no field on the cell). */
+class CellInspection implements ActorInspection {
+  constructor(private readonly cell: ActorCell<unknown>) {}
+  get path(): string {
+    return this.cell.path;
+  }
+  get name(): string {
+    return this.cell.name;
+  }
+  get type(): string {
+    return this.cell.typeName;
+  }
+  get mailbox(): number {
+    return this.cell.size;
+  }
+  get restarts(): number {
+    return this.cell.restartCount;
+  }
+  get childCount(): number {
+    return this.cell.childCellCount;
+  }
+  children(): ActorInspection[] {
+    return this.cell.childCellList().map((child) => new CellInspection(child));
+  }
+}
 
 /**
  * ActorSystem: the root of a tree of actors.
@@ -56,6 +105,9 @@ export class ActorSystem implements CellHost {
   private readonly types = new Map<string, { definition: ActorDefinition<any, any>; options: SpawnOptions<any> | undefined }>();
   /** @internal Pending asks by deadline. */ readonly askDeadlines = new AskDeadlines();
   private askCounter = 0;
+  private readonly askListeners = new Set<AskListener>();
+  /** @internal What asks report to as they settle; null while no listener (see onAskSettled). */
+  askListener: AskListener | null = null;
   private terminating: Promise<void> | null = null;
   private markTerminated!: () => void;
 
@@ -108,20 +160,67 @@ export class ActorSystem implements CellHost {
 
   /** The live actor at `path` (`/user/a/b` or `am://system@node/user/a/b`), or undefined. */
   lookup(path: string): ActorRef<unknown> | undefined {
+    return this.liveCell(path, 'lookup')?.self;
+  }
+
+  /**
+   * A read-only view of the live actor at `path` (default the root guardian '/'): its type,
+   * mailbox size, restart count and live children, for tools that show the tree (the
+   * observer). Undefined when no live actor is there. Throws on a path not starting with '/'.
+   */
+  inspect(path = '/'): ActorInspection | undefined {
+    const cell = this.liveCell(path, 'inspect');
+    return cell === undefined ? undefined : new CellInspection(cell);
+  }
+
+  /**
+   * Calls `listener` as each ask of this system settles, with its latency in milliseconds
+   * and whether a reply came (for latency metrics). Asks pay nothing extra while no listener
+   * is registered. Returns the function that removes the listener.
+   */
+  onAskSettled(listener: AskListener): () => void {
+    if (typeof listener !== 'function') throw new TypeError(`onAskSettled needs a function (got ${typeof listener})`);
+    this.askListeners.add(listener);
+    this.updateAskListener();
+    return () => {
+      this.askListeners.delete(listener);
+      this.updateAskListener();
+    };
+  }
+
+  private updateAskListener(): void {
+    const listeners = [...this.askListeners];
+    if (listeners.length === 0) this.askListener = null;
+    else {
+      this.askListener = (latencyMs, replied) => {
+        for (const listener of listeners) {
+          try {
+            listener(latencyMs, replied);
+          } catch (error) {
+            // A broken listener must not break the ask it watches.
+            this.log.error({ err: error }, 'an ask listener threw');
+          }
+        }
+      };
+    }
+  }
+
+  /** The live cell at `path` (local or `am://` URI of this system), or undefined. */
+  private liveCell(path: string, caller: string): ActorCell<unknown> | undefined {
     let local = path;
     if (path.startsWith('am://')) {
       const data = parseRef(path);
       if (data.system !== this.name || data.node !== this.node) return undefined;
       local = data.path;
     }
-    if (!local.startsWith('/')) throw new TypeError(`lookup needs an absolute path starting with '/' (got '${path}')`);
+    if (!local.startsWith('/')) throw new TypeError(`${caller} needs an absolute path starting with '/' (got '${path}')`);
     let cell: ActorCell<unknown> | undefined = this.root;
     for (const segment of local.split('/')) {
       if (segment === '') continue;
       cell = cell.childCell(segment);
       if (cell === undefined) return undefined;
     }
-    return cell.isTerminated ? undefined : cell.self;
+    return cell.isTerminated ? undefined : cell;
   }
 
   /**

@@ -53,6 +53,8 @@ export interface ScenarioOptions {
   /** Called for each actor started while spawning, with the count so far. */
   readonly onProgress?: (started: number) => void;
   readonly onPhase?: (phase: string) => void;
+  /** Called once the tree is spawned, with its handle and the scenario's console (an observer binds to them). */
+  readonly onSpawned?: (tree: TreeHandle, console: MeshConsole) => void;
 }
 
 /** Measured wave cascades before the scatter-gather (their totals make cascade_latency_p95). */
@@ -231,6 +233,7 @@ export async function runScenario(system: ActorSystem, config: TreeConfig | stri
   const agentsTotal = agentRefs.length;
   const askTimeoutMs = settings.gatherTimeoutMs * 4 + 1000;
   const meshConsole = new MeshConsole(system, tree, { quarantine: meshQuarantine(system), timeoutMs: askTimeoutMs });
+  options.onSpawned?.(tree, meshConsole);
   let waveId = 0;
   let conflictsSeen = 0;
   let agentDelays: LatencyDigest = EMPTY_DIGEST;

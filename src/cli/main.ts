@@ -4,9 +4,12 @@
  *
  *   actormesh validate FILE [--json]   checks a supervision tree file (YAML or JSON)
  *   actormesh run FILE [--duration MS] [--seed N] [--chaos-rate R] [--json] [--quiet]
+ *                 [--observe HOST:PORT [--observe-token TOKEN]]
  *                                      the main job: validates and spawns the tree, runs the
  *                                      MESH-30K scenario (wave cascade, scatter-gather, chaos,
- *                                      heal) and prints a status box and the KPI table
+ *                                      heal) and prints a status box and the KPI table; with
+ *                                      --observe, a live web view of the mesh (issue 10) is
+ *                                      served from before the run until SIGINT / SIGTERM
  *   actormesh journal repair DIR [--json]
  *                                      truncates a file journal at its first bad record
  *   actormesh console FILE [--seed N] [--speedup X] [--exec "cmd; cmd"] [--json]
@@ -35,6 +38,8 @@ import { formatKpiReport } from '../../actors/protocol/index.js';
 import { TreeConfigError, analyzeTree, formatProblem, loadTreeFile, treeTypeNames } from '../../supervisors/config/index.js';
 import type { TreeProblem } from '../../supervisors/config/index.js';
 import { consoleFile, parseExecOption } from './console-session.js';
+import { attachObserver } from '../observer/observer.js';
+import { lateMeshObserver, meshObserver } from '../../actors/mesh/observer-adapter.js';
 import { meshStatusLines, renderBox } from './console-format.js';
 import { reportInvalidFile } from './invalid-file.js';
 import type { ConsoleOptions } from './console-session.js';
@@ -107,6 +112,26 @@ function parseSpeedup(value: string): number {
   return speedup;
 }
 
+/** `--observe`: where the observer listens. */
+export interface ObserveAddress {
+  readonly host: string;
+  /** 0: any free port (the printed URL says which). */
+  readonly port: number;
+}
+
+/** `--observe`: `HOST:PORT` (`127.0.0.1:8080`, `localhost:0`, `[::1]:8080`). */
+export function parseObserve(value: string): ObserveAddress {
+  const m = /^\s*(?:\[([0-9a-fA-F:.]+)\]|([A-Za-z0-9.-]+)):(\d{1,5})\s*$/.exec(value);
+  const port = m === null ? NaN : Number(m[3]);
+  if (m === null || !(port >= 0 && port <= 65535)) throw new InvalidArgumentError(`expected HOST:PORT such as 127.0.0.1:8080 (port 0..65535, 0 for any free port; an IPv6 host in brackets, [::1]:8080) (got '${value}')`);
+  return { host: m[1] ?? m[2]!, port };
+}
+
+function parseToken(value: string): string {
+  if (value.trim() === '' || /\s/.test(value)) throw new InvalidArgumentError(`expected a token without spaces (got '${value}')`);
+  return value;
+}
+
 export interface RunOptions {
   readonly duration: number;
   readonly seed: number;
@@ -114,6 +139,31 @@ export interface RunOptions {
   readonly speedup: number;
   readonly json?: boolean;
   readonly quiet?: boolean;
+  /** Serve the observer there, from before the run until `RunHooks.stopObserving`. */
+  readonly observe?: ObserveAddress;
+  /** Bearer token for the observer's actions (without it the page is read-only). */
+  readonly observeToken?: string;
+}
+
+/** What an embedding (a test) may hand `runFile` instead of the process's signals. */
+export interface RunHooks {
+  /** Called with the observer's URL as soon as it listens. */
+  readonly onObserving?: (url: string) => void;
+  /** With --observe: resolves when observing should end (default: the first SIGINT or SIGTERM). */
+  readonly stopObserving?: Promise<void>;
+}
+
+/** Resolves on the first SIGINT or SIGTERM (and stops listening for them). */
+function untilSignal(): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      process.off('SIGINT', done);
+      process.off('SIGTERM', done);
+      resolve();
+    };
+    process.on('SIGINT', done);
+    process.on('SIGTERM', done);
+  });
 }
 
 const fmtInt = (n: number): string => n.toLocaleString('en-US');
@@ -173,7 +223,7 @@ export async function repairJournalDir(dir: string, options: { json?: boolean },
 }
 
 /** `actormesh run`: resolves to the exit code. */
-export async function runFile(file: string, options: RunOptions, output: Output): Promise<number> {
+export async function runFile(file: string, options: RunOptions, output: Output, hooks: RunHooks = {}): Promise<number> {
   const report = await validateFile(file);
   if (!report.ok) {
     reportInvalidFile(report, output);
@@ -197,8 +247,18 @@ export async function runFile(file: string, options: RunOptions, output: Output)
     }
   };
   const system = ActorSystem.create({ name: 'actormesh-run', logLevel: 'silent' });
+  // --observe: the observer is attached before the tree is spawned (so it sees every
+  // restart); the mesh adapter is bound once the scenario has spawned the tree.
+  const late = options.observe === undefined ? undefined : lateMeshObserver();
+  let runKpis: RunSummary['kpis'] | undefined;
+  let observer: Awaited<ReturnType<typeof attachObserver>> | undefined;
   try {
     registerMeshTypes(system);
+    if (options.observe !== undefined && late !== undefined) {
+      observer = await attachObserver(system, { host: options.observe.host, port: options.observe.port, token: options.observeToken, mesh: late.mesh, sampleMs: 1000 });
+      output.err(`observer: ${observer.url}${options.observeToken === undefined ? ' (read-only: no --observe-token)' : ''}`);
+      hooks.onObserving?.(observer.url);
+    }
     bar?.start(total, 0);
     let summary: RunSummary;
     try {
@@ -211,6 +271,16 @@ export async function runFile(file: string, options: RunOptions, output: Output)
           onProgress(n);
           if (n >= total) bar?.stop();
         },
+        onSpawned: (tree, console) => {
+          if (late === undefined) return;
+          // A mesh view that cannot be made must not stop the run: the observer still serves
+          // the tree, counters and log.
+          try {
+            late.bind(meshObserver(system, tree, console, { sampleMs: 1000, kpis: () => runKpis }));
+          } catch (error) {
+            output.err(`observer: no mesh view (heatmap, KPIs, actions): ${error instanceof Error ? error.message : String(error)}`);
+          }
+        },
         onPhase: (phase) => {
           if (phase !== 'spawn') {
             bar?.stop();
@@ -221,19 +291,28 @@ export async function runFile(file: string, options: RunOptions, output: Output)
     } finally {
       bar?.stop();
     }
-    if (options.json === true) {
-      output.out(JSON.stringify({ file, ...summary }));
-      return 0;
+    if (options.json === true) output.out(JSON.stringify({ file, ...summary }));
+    else {
+      if (options.quiet !== true) for (const line of formatRunLines(summary)) output.err(line);
+      output.out(formatStatusBox(summary));
+      output.out('');
+      output.out(formatKpiReport(summary.kpis));
     }
-    if (options.quiet !== true) for (const line of formatRunLines(summary)) output.err(line);
-    output.out(formatStatusBox(summary));
-    output.out('');
-    output.out(formatKpiReport(summary.kpis));
+    if (observer !== undefined) {
+      // The job is done; the mesh keeps running (and the page shows the run's KPI table).
+      runKpis = summary.kpis;
+      output.err(`observer: the run is over; the mesh stays up at ${observer.url} until SIGINT or SIGTERM`);
+      await (hooks.stopObserving ?? untilSignal());
+    }
     return 0;
   } finally {
+    bar?.stop();
+    late?.close();
+    await observer?.close();
     await system.terminate();
   }
 }
+
 
 /** Runs the command line; resolves to the exit code. */
 export async function main(argv: readonly string[] = process.argv, output: Output = processOutput): Promise<number> {
@@ -272,7 +351,14 @@ export async function main(argv: readonly string[] = process.argv, output: Outpu
     .option('--speedup <x>', 'simulation speedup of the impedance model', parseSpeedup, 1000)
     .option('--json', 'print exactly one JSON summary on stdout (everything else on stderr)')
     .option('--quiet', 'no progress or phase lines')
+    .option('--observe <host:port>', 'serve the observer (a live web view of the mesh) there, from before the run until SIGINT/SIGTERM; port 0: any free port', parseObserve)
+    .option('--observe-token <token>', "bearer token for the observer's heal / freeze / thaw (without it the page is read-only)", parseToken)
     .action(async (file: string, options: RunOptions) => {
+      if (options.observeToken !== undefined && options.observe === undefined) {
+        output.err(`error: option '--observe-token <token>' needs '--observe <host:port>'`);
+        exitCode = 1;
+        return;
+      }
       exitCode = await runFile(file, options, output);
     });
   program
