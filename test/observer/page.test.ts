@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import type { Browser, Page } from 'playwright-core';
@@ -23,7 +25,7 @@ import { meshSystem, smallMeshConfig } from '../support/mesh.js';
  * The observer end to end (issue 10), in real headless Chromium (Debian's `chromium`, driven
  * by playwright-core): a mesh with the observer attached, the page opened, its sections
  * checked, a chaos burst seen on the page, console actions with and without the token, and
- * /metrics parsed. Writes docs/observer.png (the README's screenshot).
+ * /metrics parsed. ACTORMESH_SCREENSHOT=docs/observer.png writes the README's screenshot.
  *
  * The mesh is smallMeshConfig's shape (sector and cluster breakers, transient agents), made
  * 10 x 10 x 10 so that the heatmap and the screenshot look like a mesh: 1,111 actors spawn
@@ -188,9 +190,12 @@ describe('observer page in headless Chromium', function () {
     await until(page, `Number(document.querySelector('#tree li.node[data-path="${HOT}"]').dataset.restarts) >= 1`);
     for (const sector of [0, 3, 9]) await until(page, `Number(document.querySelector('#tree li.node[data-path="${ROOT}/sector-${sector}"]').dataset.restarts) >= 1`);
 
-    // The screenshot for the README, with the burst on the page.
-    mkdirSync('docs', { recursive: true });
-    await page.screenshot({ path: 'docs/observer.png', fullPage: true });
+    // The screenshot, with the burst on the page: into a temp dir, or, with
+    // ACTORMESH_SCREENSHOT=docs/observer.png, the README's (so a test run leaves git clean).
+    const shot = process.env['ACTORMESH_SCREENSHOT'] ?? join(tmpdir(), `actormesh-observer-${process.pid}.png`);
+    mkdirSync(dirname(shot), { recursive: true });
+    await page.screenshot({ path: shot, fullPage: true });
+    assert.ok(statSync(shot).size > 10_000, `a real screenshot at ${shot}`);
 
     // Heal with the token (from the fragment): the hot cluster's breaker is reset.
     await page.getByTestId('action-path').fill(ROOT);
