@@ -108,7 +108,7 @@ export async function attachObserver(system: ActorSystem, options: ObserverOptio
   const address = server.address() as AddressInfo;
   const urlHost = address.family === 'IPv6' || address.address.includes(':') ? `[${address.address}]` : address.address;
   let closing: Promise<void> | null = null;
-  return {
+  const observer: Observer = {
     url: `http://${urlHost}:${address.port}/`,
     host: address.address,
     port: address.port,
@@ -121,6 +121,9 @@ export async function attachObserver(system: ActorSystem, options: ObserverOptio
       return closing;
     },
   };
+  // A terminated system has nothing left to show: the observer closes with it (close() stays idempotent).
+  void system.whenTerminated.then(() => observer.close());
+  return observer;
 }
 
 /**

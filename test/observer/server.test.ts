@@ -76,6 +76,23 @@ function region(ctx: ActorContext<Msg>, props: { clusters: number; size: number 
 }
 
 describe('observer server (issue 10)', () => {
+  it('closes with its system: after terminate() the port refuses connections', async () => {
+    const system = quietSystem({ name: 'ends' });
+    const observer = await observe(system);
+    assert.equal((await getJson<ObserverSnapshot>(observer, '/api/snapshot')).body.system, 'ends');
+    await system.terminate();
+    // Closing follows the termination (a promise reaction): give it a few turns, never a fixed sleep as the check.
+    let refused = false;
+    for (let i = 0; i < 40 && !refused; i++) {
+      refused = await fetch(new URL('/api/snapshot', observer.url)).then(
+        () => false,
+        () => true,
+      );
+      if (!refused) await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    assert.ok(refused, 'the observer still answers after its system terminated');
+  });
+
   it('binds to 127.0.0.1 by default; the snapshot has the contract shape and its counters follow restarts', async () => {
     const system = quietSystem({ name: 'snap' });
     const observer = await observe(system);
