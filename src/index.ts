@@ -204,3 +204,54 @@ export type {
   TreeNodeInfo,
   TreeSearch,
 } from './observer/index.js';
+
+// ------------------------------------------------------------------ world graph (issue 7)
+// Entities and gated edges on graphology, loaded from JSON/YAML or built in code; graph
+// compute (shortest path, topological order, cycles, VF2 matching); incremental reachability
+// (src/world).
+export {
+  WorldGraph,
+  WorldBuilder,
+  WorldConfigError,
+  formatWorldProblem,
+  formatWorldPath,
+  loadWorld,
+  parseWorld,
+  loadWorldFile,
+  OPEN,
+  canTraverse,
+  holdingsOf,
+  edgeFilter,
+  shortestPath,
+  topologicalOrder,
+  hasCycle,
+  findCycle,
+  matchPattern,
+  Reachability,
+} from './world/index.js';
+export type {
+  BuiltWorld,
+  EntityView,
+  WorldBuilderOptions,
+  WorldGraphology,
+  WorldProblem,
+  WorldProblemKind,
+  LoadWorldOptions,
+  WorldFormat,
+  AgentSpec,
+  EdgeAttributes,
+  EdgeOptions,
+  EntityAttributes,
+  Holdings,
+  JsonValue,
+  Access,
+  WorldPath,
+  KindSelection,
+  MatchOptions,
+  Pattern,
+  PatternEdge,
+  PatternMatch,
+  PatternNode,
+  ReachAgent,
+  ReachDiff,
+} from './world/index.js';

@@ -1,0 +1,23 @@
+/**
+ * The world graph (issue 7): entities and gated edges on graphology, loaded from JSON/YAML or
+ * built in code and validated; graph compute (shortest path, topological order, cycles, VF2
+ * pattern matching); incremental reachability for lazy realization.
+ */
+export { WorldGraph, WorldBuilder, formatWorldPath } from './world-graph.js';
+export type { BuiltWorld, EntityView, WorldBuilderOptions, WorldGraphology } from './world-graph.js';
+export { WorldConfigError, formatWorldProblem } from './errors.js';
+export type { WorldProblem, WorldProblemKind } from './errors.js';
+export { loadWorld, parseWorld, loadWorldFile } from './load.js';
+export type { LoadWorldOptions, WorldFormat } from './load.js';
+export { OPEN, canTraverse, holdingsOf } from './types.js';
+export type { AgentSpec, EdgeAttributes, EdgeOptions, EntityAttributes, Holdings, JsonValue } from './types.js';
+export { edgeFilter } from './access.js';
+export type { Access } from './access.js';
+export { shortestPath } from './paths.js';
+export type { WorldPath } from './paths.js';
+export { topologicalOrder, hasCycle, findCycle } from './dag.js';
+export type { KindSelection } from './dag.js';
+export { matchPattern } from './vf2.js';
+export type { MatchOptions, Pattern, PatternEdge, PatternMatch, PatternNode } from './vf2.js';
+export { Reachability } from './reachability.js';
+export type { ReachAgent, ReachDiff } from './reachability.js';
