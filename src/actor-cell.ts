@@ -2,7 +2,8 @@ import type { Logger } from 'pino';
 import type { ActorRef, ActorRefData, AskOptions } from './actor-ref.js';
 import { formatRef } from './actor-ref.js';
 import { ask } from './ask.js';
-import type { AskHost } from './ask.js';
+import type { AskHost, PromiseRef } from './ask.js';
+import type { WaitForGraph } from './wait-for-graph.js';
 import type { ActorContext } from './context.js';
 import type { Dispatcher, Runnable } from './dispatcher.js';
 import type { DeadLetterReason } from './events.js';
@@ -92,6 +93,11 @@ export interface CellHost extends AskHost {
   rootFailed(error: unknown, path: string): void;
   /** The strategy of an actor spawned without `supervision`. */
   defaultSupervision(cell: ActorCell<any>): SupervisorStrategy;
+  /**
+   * `cell` now waits (its handler or hook returned a promise) on asks it made: fail the asks
+   * of a wait-for cycle through it, if there is one. Only called with detection on.
+   */
+  detectDeadlock(cell: ActorCell<any>): void;
 }
 
 /** The rarely used parts of a cell. */
@@ -397,16 +403,43 @@ export class ActorCell<M> extends Mailbox<SystemMessage> implements ActorContext
     if (!this.scheduled && this.status === RUNNING && !this.awaiting) this.host.dispatcher.schedule(this);
   }
 
-  /** Called by the dispatcher: system messages first, then up to `budget` user messages. */
+  /**
+   * Called by the dispatcher: system messages first, then up to `budget` user messages.
+   *
+   * With deadlock detection on (`waitFor` not null), asks made while this actor's code runs
+   * are its own: the graph's `current` is set once per turn, not per message, and after each
+   * handler that asked, `asked` decides whether they block it. Per turn that is two field
+   * writes and per message one counter compare (no try/finally: an exception escaping a
+   * turn is a kernel bug that ends the drain anyway).
+   */
   run(budget: number): boolean {
     const mailbox: Mailbox<SystemMessage> = this;
-    if (mailbox.systemLane !== null) this.processSystemMessages();
+    const waitFor = this.host.waitFor;
+    let mark = 0;
+    if (waitFor !== null) {
+      waitFor.current = this;
+      mark = waitFor.added;
+    }
+    if (mailbox.systemLane !== null) mark = this.systemTurn(waitFor, mark);
     while (this.status === RUNNING && !this.awaiting && mailbox.size > 0) {
       this.invoke(mailbox.shift());
-      if (mailbox.systemLane !== null) this.processSystemMessages();
+      if (waitFor !== null && waitFor.added !== mark) {
+        this.asked(waitFor);
+        mark = waitFor.added;
+      }
+      if (mailbox.systemLane !== null) mark = this.systemTurn(waitFor, mark);
       if (--budget === 0) break;
     }
+    if (waitFor !== null) waitFor.current = null; // the dispatcher never runs turns inside turns
     return mailbox.systemLane !== null || (this.status === RUNNING && !this.awaiting && mailbox.size > 0);
+  }
+
+  /** System messages of a turn; asks their hooks made (preRestart, postStop ...) are settled as a handler's. */
+  private systemTurn(waitFor: WaitForGraph<object, PromiseRef<unknown>> | null, mark: number): number {
+    this.processSystemMessages();
+    if (waitFor === null || waitFor.added === mark) return mark;
+    this.asked(waitFor);
+    return waitFor.added;
   }
 
   private invoke(raw: unknown): void {
@@ -426,6 +459,18 @@ export class ActorCell<M> extends Mailbox<SystemMessage> implements ActorContext
     } catch (error) {
       this.fail(error, raw);
     }
+  }
+
+  /** This actor's code made asks: they are waits only while it is awaiting. */
+  private asked(waitFor: WaitForGraph<object, PromiseRef<unknown>>): void {
+    if (this.awaiting) this.host.detectDeadlock(this);
+    else waitFor.release(this);
+  }
+
+  /** The actor stopped awaiting: asks still pending no longer block it. */
+  private stopWaiting(): void {
+    const waitFor = this.host.waitFor;
+    if (waitFor !== null) waitFor.release(this);
   }
 
   private applyResult(result: unknown, raw: unknown): void {
@@ -449,6 +494,7 @@ export class ActorCell<M> extends Mailbox<SystemMessage> implements ActorContext
     if (incarnation !== this.incarnation) return; // stopped or restarted meanwhile
     if (this.current !== undefined && this.gate !== null && this.gate.probing) this.gate.handled(this.path);
     this.awaiting = false;
+    this.stopWaiting();
     this.current = undefined;
     if (typeof next === 'function') this.handler = next as Receive<M>;
     this.scheduleIfRunnable();
@@ -460,6 +506,7 @@ export class ActorCell<M> extends Mailbox<SystemMessage> implements ActorContext
       return;
     }
     this.awaiting = false;
+    this.stopWaiting();
     this.fail(error, raw);
   }
 
@@ -546,6 +593,24 @@ export class ActorCell<M> extends Mailbox<SystemMessage> implements ActorContext
    * restart), sync or async. Any failure fails the actor with ActorInitializationError.
    */
   private initialize(restarted: boolean, restartError: unknown): void {
+    const waitFor = this.host.waitFor;
+    if (waitFor === null) {
+      this.initializeIncarnation(restarted, restartError);
+      return;
+    }
+    // Asks made by setup and hooks are this actor's, not those of the parent spawning it.
+    const outer = waitFor.current;
+    const mark = waitFor.added;
+    waitFor.current = this;
+    try {
+      this.initializeIncarnation(restarted, restartError);
+    } finally {
+      waitFor.current = outer;
+    }
+    if (waitFor.added !== mark) this.asked(waitFor);
+  }
+
+  private initializeIncarnation(restarted: boolean, restartError: unknown): void {
     let result: unknown;
     try {
       this.createIncarnation();
@@ -564,6 +629,7 @@ export class ActorCell<M> extends Mailbox<SystemMessage> implements ActorContext
         (error) => {
           if (incarnation !== this.incarnation) return;
           this.awaiting = false;
+          this.stopWaiting();
           this.fail(new ActorInitializationError(this.path, { cause: error }), undefined);
         },
       );
@@ -750,6 +816,7 @@ export class ActorCell<M> extends Mailbox<SystemMessage> implements ActorContext
     const extra = this.extras();
     extra.incarnation++;
     this.awaiting = false;
+    this.stopWaiting();
     extra.timers?.cancelAll();
     if (extra.abort !== null) {
       extra.abort.abort(new Error(`incarnation of '${this.path}' ended`));
@@ -829,6 +896,7 @@ export class ActorCell<M> extends Mailbox<SystemMessage> implements ActorContext
       }
     }
     this.processSystemMessages(); // answers pending watches with a death notice
+    this.host.waitFor?.forget(this);
     this.host.actorCount--;
     const events = this.host.eventStream;
     if (events.active) events.publish({ type: 'actor-stopped', timestamp: Date.now(), path: this.path, droppedMessages: dropped });

@@ -3,6 +3,8 @@ import { formatRef } from './actor-ref.js';
 import { AskEnvelope } from './envelope.js';
 import { AskTimeoutError, SystemTerminatedError, messageTypeOf } from './errors.js';
 import { RingQueue } from './ring-queue.js';
+import { removeWaitEdge } from './wait-for-graph.js';
+import type { WaitEdge, WaitForGraph, WaitList } from './wait-for-graph.js';
 
 /**
  * Ask: request-reply on top of tell. Each ask makes a temporary reply ref (path
@@ -16,6 +18,10 @@ import { RingQueue } from './ring-queue.js';
  * distinct timeout has one FIFO of pending asks and one Node timer for its head, instead
  * of a timer per ask (a `setTimeout` + `clearTimeout` pair cost more than the rest of an
  * ask together; see docs/performance.md, fan-out).
+ *
+ * Deadlocks: an ask made inside an actor's handler is an edge of the system's wait-for
+ * graph while pending (a link into a list, unlinked as it settles); the cell decides
+ * whether it blocks and looks for cycles (docs/adr/0008).
  */
 
 /** What ask needs of the system. */
@@ -29,6 +35,11 @@ export interface AskHost {
   nextAskId(): number;
   /** Reports a reply that arrived after the ask settled. */
   lateReply(ref: ActorRef<unknown>, message: unknown): void;
+  /**
+   * The wait-for graph of asks made inside actors (deadlock detection, docs/adr/0008); null
+   * when detection is off. Its `current` is the actor whose code runs now.
+   */
+  readonly waitFor: WaitForGraph<object, PromiseRef<unknown>> | null;
   /** Told when each ask settles (latency metrics); null while nobody listens, so an unobserved ask pays one field read. */
   readonly askListener: AskListener | null;
 }
@@ -40,7 +51,7 @@ export interface AskHost {
 export type AskListener = (latencyMs: number, replied: boolean) => void;
 
 /** The temporary ref an ask hands to the target as `replyTo`. */
-export class PromiseRef<R> implements ActorRef<R> {
+export class PromiseRef<R> implements ActorRef<R>, WaitEdge<PromiseRef<unknown>> {
   settled = false;
   /** performance.now() at which the ask times out. */
   deadline = 0;
@@ -53,6 +64,10 @@ export class PromiseRef<R> implements ActorRef<R> {
   lane: DeadlineLane | null = null;
   /** performance.now() when the ask was made, set only while an ask listener is registered (else 0). */
   startedAt = 0;
+  /** While this ask is an edge of the wait-for graph: the asking actor's list of them, and the neighbours in it. */
+  list: WaitList<PromiseRef<unknown>> | null = null;
+  prev: PromiseRef<unknown> | null = null;
+  next: PromiseRef<unknown> | null = null;
 
   constructor(
     private readonly host: AskHost,
@@ -108,6 +123,7 @@ export class PromiseRef<R> implements ActorRef<R> {
   private settle(): void {
     this.settled = true;
     this.message = undefined; // the ask may wait in its deadline queue a while: hold nothing
+    if (this.list !== null) removeWaitEdge(this as PromiseRef<unknown>); // no longer a wait
     const lane = this.lane;
     if (lane !== null) {
       this.lane = null;
@@ -238,6 +254,10 @@ export function ask<M, R>(
     reply.timeoutMs = timeoutMs;
     reply.callSite = callSite;
     host.askDeadlines.add(reply as PromiseRef<unknown>, timeoutMs);
+    // Asked from inside an actor: an edge asker -> target while pending. Before deliver: a
+    // drop fails the ask at once, and its settlement must find the edge to remove.
+    const waitFor = host.waitFor;
+    if (waitFor !== null && waitFor.current !== null) waitFor.add(waitFor.current, reply as PromiseRef<unknown>);
     deliver(new AskEnvelope(message, reply));
   });
 }

@@ -40,6 +40,24 @@ export class AskTimeoutError extends Error {
   }
 }
 
+/**
+ * Asks made inside actors' handlers wait on each other in a cycle (`cycle[0]` asks
+ * `cycle[1]` ... the last asks `cycle[0]`): none of them can answer, so every ask of the cycle
+ * fails with this at once instead of waiting for its timeout. See docs/adr/0008.
+ */
+export class DeadlockError extends Error {
+  constructor(
+    /** Paths of the actors of the cycle, in wait order (each waits on the next, the last on the first). */
+    readonly cycle: readonly string[],
+    /** The actor this ask was sent to (one of the cycle). */
+    readonly target: string,
+    readonly messageType: string,
+  ) {
+    super(`deadlock: ask to '${target}' with message '${messageType}' is part of a cycle of asks ${[...cycle, cycle[0]].join(' -> ')}`);
+    this.name = 'DeadlockError';
+  }
+}
+
 /** A bounded mailbox refused or dropped the message (reported to an asking sender). */
 export class MailboxFullError extends Error {
   constructor(

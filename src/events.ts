@@ -90,6 +90,15 @@ export interface StopAbandonedEvent extends EventBase {
   readonly afterMs: number;
 }
 
+/** Asks made in handlers wait on each other in a cycle; each of them was failed with DeadlockError. `path` is the actor that closed the cycle. */
+export interface DeadlockDetectedEvent extends EventBase {
+  readonly type: 'deadlock-detected';
+  /** Paths of the actors of the cycle, in wait order (each waits on the next, the last on the first). */
+  readonly cycle: readonly string[];
+  /** Number of asks failed (one per edge of the cycle). */
+  readonly failedAsks: number;
+}
+
 /** The kernel's events. */
 export type KernelEvent =
   | ActorStartedEvent
@@ -101,7 +110,8 @@ export type KernelEvent =
   | DeadLetterEvent
   | MailboxOverflowEvent
   | SystemTerminatingEvent
-  | StopAbandonedEvent;
+  | StopAbandonedEvent
+  | DeadlockDetectedEvent;
 
 /** An event from a layer above the kernel (supervisors, mesh, transport ...). */
 export interface ExtensionEvent extends EventBase {

@@ -16,6 +16,7 @@ export {
   ActorTerminatedError,
   AskFailedError,
   AskTimeoutError,
+  DeadlockError,
   InvalidActorNameError,
   MailboxFullError,
   SpawnRefusedError,
@@ -29,6 +30,8 @@ export {
 export type { ActorSystemOptions } from './system-options.js';
 export type { ActorInspection } from './system.js';
 export type { AskListener } from './ask.js';
+export { WaitForGraph, WaitList } from './wait-for-graph.js';
+export type { WaitCycle, WaitEdge } from './wait-for-graph.js';
 export type { ActorRef, ActorRefData, AskOptions } from './actor-ref.js';
 export type { ActorContext } from './context.js';
 export type {
@@ -52,6 +55,7 @@ export type {
   ActorStoppedEvent,
   DeadLetterEvent,
   DeadLetterReason,
+  DeadlockDetectedEvent,
   ExtensionEvent,
   KernelEvent,
   MailboxOverflowEvent,

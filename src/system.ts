@@ -6,18 +6,19 @@ import type { CellHost } from './actor-cell.js';
 import { formatRef, parseRef } from './actor-ref.js';
 import type { ActorRef, ActorRefData } from './actor-ref.js';
 import { AskDeadlines } from './ask.js';
-import type { AskListener } from './ask.js';
+import type { AskListener, PromiseRef } from './ask.js';
 import type { ActorDefinition, SpawnOptions } from './behavior.js';
 import { DeadLetterRef } from './dead-letter-ref.js';
 import { Dispatcher } from './dispatcher.js';
 import { EventStream } from './event-stream.js';
 import type { DeadLetterReason, MetricsSample, RuntimeEvent } from './events.js';
-import { SystemTerminatedError, UnknownActorTypeError, describeError, messageTypeOf } from './errors.js';
+import { DeadlockError, SystemTerminatedError, UnknownActorTypeError, describeError, messageTypeOf } from './errors.js';
 import { metricsStream } from './metrics.js';
 import { resolveSystemOptions } from './system-options.js';
 import type { ActorSystemOptions, ResolvedSystemOptions } from './system-options.js';
 import { defaultStrategy } from './supervision.js';
 import type { SupervisorStrategy } from './supervision.js';
+import { WaitForGraph } from './wait-for-graph.js';
 
 /**
  * A read-only view of one live actor, for tools such as the observer: what it is and what
@@ -104,6 +105,8 @@ export class ActorSystem implements CellHost {
   private readonly systemGuardian: ActorCell<unknown>;
   private readonly types = new Map<string, { definition: ActorDefinition<any, any>; options: SpawnOptions<any> | undefined }>();
   /** @internal Pending asks by deadline. */ readonly askDeadlines = new AskDeadlines();
+  /** @internal Asks made inside actors, while pending (deadlock detection); null when `deadlockDetection` is off. */
+  readonly waitFor: WaitForGraph<object, PromiseRef<unknown>> | null;
   private askCounter = 0;
   private readonly askListeners = new Set<AskListener>();
   /** @internal What asks report to as they settle; null while no listener (see onAskSettled). */
@@ -126,6 +129,7 @@ export class ActorSystem implements CellHost {
     this.metrics$ = metricsStream(this, options.metricsIntervalMs);
     this.whenTerminated = new Promise((resolve) => (this.markTerminated = resolve));
     this.deadLetters = new DeadLetterRef(this, '/deadLetters', 'sent-to-dead-letters');
+    this.waitFor = options.deadlockDetection ? new WaitForGraph<object, PromiseRef<unknown>>() : null;
 
     const rootStrategy: SupervisorStrategy = { onFailure: (failure) => this.rootFailed(failure.error, failure.child.path) };
     const guardian = (ctx: { path: string }) => (message: unknown) => this.deadLetter(ctx, message, 'sent-to-guardian', undefined, false);
@@ -360,6 +364,24 @@ export class ActorSystem implements CellHost {
     const reason = `failure escalated to the root guardian from '${path}': ${describeError(error)}`;
     this.log.fatal({ err: error, actor: path }, reason);
     void this.terminate(reason, error);
+  }
+  /**
+   * @internal `cell` awaits asks it made. If they close a cycle of waits, every ask of the
+   * cycle fails now with DeadlockError (each party learns why and can recover, instead of
+   * every party waiting for its timeout; failing only the closing ask would make the others
+   * fail later and indirectly, as AskFailedError of a supervised failure), and a
+   * `deadlock-detected` event names the cycle.
+   */
+  detectDeadlock(cell: ActorCell<any>): void {
+    const cycle = this.waitFor?.findCycle(cell);
+    if (cycle == null) return;
+    const paths = cycle.nodes.map((node) => (node as ActorCell<unknown>).path);
+    // Read each ask's target and message type before failing it: settlement drops the message.
+    const failures = cycle.edges.map((edge, i) => ({ edge, error: new DeadlockError(paths, paths[(i + 1) % paths.length]!, messageTypeOf(edge.message)) }));
+    this.log.warn({ actor: cell.path, cycle: paths }, 'deadlock: asks wait in a cycle; failing them');
+    const events = this.eventStream;
+    if (events.active) events.publish({ type: 'deadlock-detected', timestamp: Date.now(), path: cell.path, cycle: paths, failedAsks: failures.length });
+    for (const { edge, error } of failures) edge.fail(error);
   }
   /** @internal */
   defaultSupervision(): SupervisorStrategy {
