@@ -36,6 +36,7 @@ const scenarios: Record<string, () => Promise<Scenario>> = {
   'journal-jetstream': async () => (await import('./journal-jetstream.bench.js')).runJournalJetStream,
   wasm: async () => (await import('./wasm.bench.js')).runWasm,
   'wasm-runaway': async () => (await import('./wasm.bench.js')).runWasmRunaway,
+  world: async () => (await import('./world.bench.js')).runWorld,
 };
 
 function cpuModel(): string {
