@@ -80,24 +80,28 @@ export async function runPingPong(): Promise<ScenarioResult> {
         n: number;
         replyTo: ActorRef<Ping>;
       }
-      const system = ActorSystem.create({ logLevel: 'silent' });
-      const mesh = await block({ label: 'actormesh', rounds: ROUNDS, timeoutMs: 30_000 }, async () => {
-        const done = deferred();
-        const pong = system.spawn<Ping>(() => (m, ctx) => m.replyTo.tell({ n: m.n, replyTo: ctx.self }));
-        const ping = system.spawn<Ping>(() => (m, ctx) => {
-          if (m.n === RT) done.resolve();
-          else m.replyTo.tell({ n: m.n + 1, replyTo: ctx.self });
+      // The default system, then deadlock detection (on by default) turned off: its cost per turn shows in every run.
+      for (const detection of [true, false]) {
+        const system = ActorSystem.create({ logLevel: 'silent', deadlockDetection: detection });
+        const mesh = await block({ label: detection ? 'actormesh' : 'actormesh (no deadlock detection)', rounds: ROUNDS, timeoutMs: 30_000 }, async () => {
+          const done = deferred();
+          const pong = system.spawn<Ping>(() => (m, ctx) => m.replyTo.tell({ n: m.n, replyTo: ctx.self }));
+          const ping = system.spawn<Ping>(() => (m, ctx) => {
+            if (m.n === RT) done.resolve();
+            else m.replyTo.tell({ n: m.n + 1, replyTo: ctx.self });
+          });
+          const start = now();
+          ping.tell({ n: 0, replyTo: pong });
+          await done.promise;
+          const ms = now() - start;
+          system.stop(ping);
+          system.stop(pong);
+          return figures(RT, ms);
         });
-        const start = now();
-        ping.tell({ n: 0, replyTo: pong });
-        await done.promise;
-        const ms = now() - start;
-        system.stop(ping);
-        system.stop(pong);
-        return figures(RT, ms);
-      });
-      await system.terminate();
-      pushRow(rows, 'actormesh', RT, mesh);
+        await system.terminate();
+        if (detection) pushRow(rows, 'actormesh', RT, mesh);
+        else pushRow(rows, 'actormesh -deadlockDetection', RT, mesh, 'variant: deadlockDetection: false (on by default)', true);
+      }
 
       // nact
       interface NactPing {
