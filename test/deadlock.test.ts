@@ -66,7 +66,7 @@ const ping = (ref: ActorRef<Msg>) => ref.ask<unknown>((replyTo) => ({ type: 'pin
 
 describe('deadlock detection', () => {
   it('fails two actors asking each other at once, naming both paths', async () => {
-    const system = quietSystem({ askTimeoutMs: LONG_MS });
+    const system = quietSystem({ askTimeoutMs: LONG_MS, deadlockDetection: true });
     const events = recordEvents(system);
     const { a, b } = spawnRelays(system, { a: 'b', b: 'a' });
     const { result, ms } = await go(a!);
@@ -87,7 +87,7 @@ describe('deadlock detection', () => {
   });
 
   it('fails every ask of a 3-cycle', async () => {
-    const system = quietSystem();
+    const system = quietSystem({ deadlockDetection: true });
     const events = recordEvents(system);
     const { a } = spawnRelays(system, { a: 'b', b: 'c', c: 'a' });
     const { result, ms } = await go(a!);
@@ -100,7 +100,7 @@ describe('deadlock detection', () => {
   });
 
   it('fails an actor asking itself inside its handler', async () => {
-    const system = quietSystem();
+    const system = quietSystem({ deadlockDetection: true });
     const { self } = spawnRelays(system, { self: 'self' });
     const { result, ms } = await go(self!);
     assert.ok(result instanceof DeadlockError, `expected DeadlockError, got ${String(result)}`);
@@ -111,7 +111,7 @@ describe('deadlock detection', () => {
   });
 
   it('lets a chain without a cycle complete', async () => {
-    const system = quietSystem();
+    const system = quietSystem({ deadlockDetection: true });
     const events = recordEvents(system);
     const { a } = spawnRelays(system, { a: 'b', b: 'c', c: undefined });
     const { result } = await go(a!);
@@ -120,7 +120,7 @@ describe('deadlock detection', () => {
   });
 
   it('does not count an actor that asked without waiting (sync handler) as blocked', async () => {
-    const system = quietSystem();
+    const system = quietSystem({ deadlockDetection: true });
     const refs: Record<string, ActorRef<Msg>> = {};
     // a's handler asks b and returns at once: a keeps taking messages, so b asking a back is fine.
     refs.a = system.spawn<Msg>(
@@ -140,7 +140,7 @@ describe('deadlock detection', () => {
   });
 
   it('does not make an ask from outside any actor an edge', async () => {
-    const system = quietSystem();
+    const system = quietSystem({ deadlockDetection: true });
     const waitFor = system.waitFor!;
     const release = deferred();
     // The actor awaits something that is not an ask: it is busy, but waits on no actor.
@@ -157,7 +157,7 @@ describe('deadlock detection', () => {
   });
 
   it('leaves actors that did not catch the DeadlockError to their supervisor, then working', async () => {
-    const system = quietSystem();
+    const system = quietSystem({ deadlockDetection: true });
     const events = recordEvents(system);
     const { a, b } = spawnRelays(system, { a: 'b', b: 'a' }, false);
     const { result, ms } = await go(a!);
