@@ -232,7 +232,10 @@ export {
   findCycle,
   matchPattern,
   Reachability,
+  CompactWorld,
+  CompactWorldBuilder,
 } from './world/index.js';
+
 export type {
   BuiltWorld,
   EntityView,
@@ -258,4 +261,7 @@ export type {
   PatternNode,
   ReachAgent,
   ReachDiff,
+  CompactWorldBuilderOptions,
+  EdgeHandle,
+  WorldTopology,
 } from './world/index.js';

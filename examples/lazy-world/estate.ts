@@ -16,11 +16,16 @@
  *   - `seg-s` -> `seg-t` requires `vpn-t`, for t = s+1, s-1 (mod the segment count) and one random
  *     peer segment.
  * Agents start on the gateways of the first segments, holding nothing.
+ *
+ * Two stores, the same estate (entities, states, edges in the same per-entity order, agents):
+ * `store: 'graph'` (default) builds a WorldGraph (graphology: every graph algorithm; ~0.85 GB
+ * at 1M entities), `store: 'compact'` a CompactWorld directly (flat typed arrays, no
+ * graphology graph in between: the million-entity store).
  */
 import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
 import { uniformInt } from 'pure-rand/distribution/uniformInt';
-import { WorldBuilder } from '../../src/world/index.js';
-import type { AgentSpec, JsonValue, WorldGraph } from '../../src/world/index.js';
+import { CompactWorldBuilder, WorldBuilder } from '../../src/world/index.js';
+import type { AgentSpec, CompactWorld, EdgeOptions, JsonValue, WorldGraph, WorldTopology } from '../../src/world/index.js';
 
 /** Entities per segment, on average (the segment count is entities / this). */
 export const SEGMENT_SIZE = 1_000;
@@ -35,10 +40,14 @@ export interface EstateOptions {
   readonly agents?: number;
   /** False: entities only, no edges (to measure the heap of cold entities alone). Default true. */
   readonly edges?: boolean;
+  /** Where the estate is stored: a WorldGraph (graphology) or a CompactWorld. Default 'graph'. */
+  readonly store?: 'graph' | 'compact';
 }
 
-export interface Estate {
-  readonly graph: WorldGraph;
+/** The estate: its world (a WorldGraph or a CompactWorld, per `store`), agents and segment count. */
+export interface Estate<W extends WorldTopology = WorldGraph> {
+  /** The world (named `graph` for history: with `store: 'compact'` it is a CompactWorld). */
+  readonly graph: W;
   readonly agents: readonly AgentSpec[];
   /** Segments generated. */
   readonly segments: number;
@@ -57,11 +66,20 @@ function checkCount(value: number, name: string, min: number): void {
   if (!Number.isInteger(value) || value < min) throw new RangeError(`generateEstate: ${name} must be an integer >= ${min} (got ${value})`);
 }
 
+/** What the generator adds entities and edges to (both builders have these two methods). */
+interface EstateSink {
+  addEntity(id: string, kind: string, state?: JsonValue): unknown;
+  addEdge(from: string, to: string, options?: EdgeOptions): unknown;
+}
+
 /**
  * Generates the estate. Throws RangeError naming the bad option. Deterministic: the same
- * options give the same entities, edges, states and agents.
+ * options give the same entities, edges, states and agents, whichever the store.
  */
-export function generateEstate(options: EstateOptions = {}): Estate {
+export function generateEstate(options?: EstateOptions & { readonly store?: 'graph' }): Estate<WorldGraph>;
+export function generateEstate(options: EstateOptions & { readonly store: 'compact' }): Estate<CompactWorld>;
+export function generateEstate(options?: EstateOptions): Estate<WorldTopology>;
+export function generateEstate(options: EstateOptions = {}): Estate<WorldTopology> {
   const entities = options.entities ?? 100_000;
   const seed = options.seed ?? 1;
   const agentCount = options.agents ?? 4;
@@ -72,7 +90,11 @@ export function generateEstate(options: EstateOptions = {}): Estate {
   checkCount(agentCount, 'agents', 1);
   if (agentCount > segments) throw new RangeError(`generateEstate: agents (${agentCount}) must be <= the segment count (${segments})`);
 
-  const builder = new WorldBuilder();
+  const store = options.store ?? 'graph';
+  if (store !== 'graph' && store !== 'compact') throw new RangeError(`generateEstate: store must be 'graph' or 'compact' (got ${String(store)})`);
+  const graphBuilder = store === 'graph' ? new WorldBuilder() : undefined;
+  const compactBuilder = store === 'compact' ? new CompactWorldBuilder() : undefined;
+  const builder: EstateSink = (graphBuilder ?? compactBuilder)!;
   let made = 0;
   const edge = withEdges ? (from: string, to: string, requires?: string[]): void => void builder.addEdge(from, to, requires ? { requires } : {}) : (): void => {};
   for (let s = 0; s < segments; s++) {
@@ -124,13 +146,21 @@ export function generateEstate(options: EstateOptions = {}): Estate {
     peers.delete(s);
     for (const t of peers) edge(seg, `seg-${t}`, [`vpn-${t}`]);
   }
-  for (let a = 0; a < agentCount; a++) builder.addAgent({ id: `agent-${a}`, position: `host-${a}-0`, credentials: [], capabilities: [] });
-  const built = builder.build();
-  return { graph: built.graph, agents: built.agents, segments };
+  const agents: AgentSpec[] = [];
+  for (let a = 0; a < agentCount; a++) agents.push({ id: `agent-${a}`, position: `host-${a}-0`, credentials: [], capabilities: [] });
+  if (graphBuilder !== undefined) {
+    for (const agent of agents) graphBuilder.addAgent(agent);
+    const built = graphBuilder.build();
+    return { graph: built.graph, agents: built.agents, segments };
+  }
+  const world = compactBuilder!.build();
+  // A compact world holds no agents: the positions are checked here (every segment has a gateway).
+  for (const agent of agents) if (!world.hasEntity(agent.position)) throw new Error(`generateEstate: agent position '${agent.position}' missing`);
+  return { graph: world, agents, segments };
 }
 
 /** The credentials held in an entity's state (a credential store's `credentials`), or none. */
-export function credentialsAt(graph: WorldGraph, id: string): string[] {
+export function credentialsAt(graph: WorldTopology, id: string): string[] {
   const state = graph.stateOf(id);
   if (state === null || typeof state !== 'object' || Array.isArray(state)) return [];
   const list = state['credentials'];

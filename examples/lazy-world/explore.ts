@@ -8,7 +8,7 @@
 import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
 import { uniformInt } from 'pure-rand/distribution/uniformInt';
 import { Reachability, canTraverse } from '../../src/world/index.js';
-import type { AgentSpec, WorldGraph } from '../../src/world/index.js';
+import type { AgentSpec, WorldTopology } from '../../src/world/index.js';
 import { credentialsAt } from './estate.js';
 
 /** One agent's action in a step: a move to an entity, or credentials gained. */
@@ -22,7 +22,7 @@ export class Explorer {
 
   /** One Reachability of `radius` per agent (throws RangeError for a bad radius or position). */
   constructor(
-    private readonly graph: WorldGraph,
+    private readonly graph: WorldTopology,
     agents: readonly AgentSpec[],
     radius: number,
     seed: number,
@@ -74,9 +74,9 @@ export class Explorer {
     const held = this.held[a]!;
     const visited = this.visited[a]!;
     const open: string[] = [];
-    this.graph.graph.forEachOutEdge(here, (_key, attributes, _source, target) => {
+    this.graph.forEachOutEdge(here, (_key, attributes, target) => {
       // Agents stand on hosts, segments and stores; services are seen, not entered (no way back).
-      if (canTraverse(attributes, held) && this.graph.graph.outDegree(target) > 0) open.push(target);
+      if (canTraverse(attributes, held) && hasOutEdge(this.graph, target)) open.push(target);
     });
     if (open.length === 0) return undefined;
     const stores = open.filter((id) => !visited.has(id) && this.graph.kindOf(id) === 'credential-store');
@@ -85,6 +85,13 @@ export class Explorer {
     const pool = unvisited.length > 0 ? unvisited : open;
     return pool[this.rand(pool.length)];
   }
+}
+
+/** True when `id` has at least one out-edge (WorldTopology has no degree; degrees are small). */
+function hasOutEdge(world: WorldTopology, id: string): boolean {
+  let found = false;
+  world.forEachOutEdge(id, () => void (found = true));
+  return found;
 }
 
 /** Applies a recorded action to the agents' reachabilities. */

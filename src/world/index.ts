@@ -21,3 +21,6 @@ export { matchPattern } from './vf2.js';
 export type { MatchOptions, Pattern, PatternEdge, PatternMatch, PatternNode } from './vf2.js';
 export { Reachability } from './reachability.js';
 export type { ReachAgent, ReachDiff } from './reachability.js';
+export type { EdgeHandle, WorldTopology } from './topology.js';
+export { CompactWorld, CompactWorldBuilder } from './compact-world.js';
+export type { CompactWorldBuilderOptions } from './compact-world.js';

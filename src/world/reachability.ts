@@ -1,6 +1,6 @@
 import { MinHeap } from './heap.js';
+import type { EdgeHandle, WorldTopology } from './topology.js';
 import type { AgentSpec, EdgeAttributes } from './types.js';
-import type { WorldGraph } from './world-graph.js';
 
 /**
  * Incremental reachability: the ball of entities an agent can reach within `radius` (sum of
@@ -26,7 +26,9 @@ import type { WorldGraph } from './world-graph.js';
  *     changed, not to the ball.
  *   - revoke, or a new radius: a full bounded search (rare; the realizer's hot path is move
  *     and gain).
- * The topology must not change while a Reachability is in use (world graphs are built once).
+ * It reads the world only through WorldTopology (out-edges, edge handles), so it runs the same
+ * on a WorldGraph and on a CompactWorld. The topology must not change while a Reachability is
+ * in use (worlds are built once).
  */
 
 /** What changed: entities that came into reach, and entities that went out of it. */
@@ -44,13 +46,13 @@ export class Reachability {
   private readonly held: Set<string>;
   /** Entity -> shortest distance from the position, for every entity within the radius. */
   private dist = new Map<string, number>();
-  /** Missing name -> keys of gated edges out of the ball filed under it. */
-  private blocked = new Map<string, Set<string>>();
+  /** Missing name -> handles of gated edges out of the ball filed under it. */
+  private blocked = new Map<string, Set<EdgeHandle>>();
   private work = 0;
 
   /** Computes the initial ball. Throws RangeError for an unknown position or a bad radius. */
   constructor(
-    private readonly world: WorldGraph,
+    private readonly world: WorldTopology,
     agent: ReachAgent,
     radius: number,
   ) {
@@ -113,7 +115,7 @@ export class Reachability {
   frontier(): string[] {
     const out = new Set<string>();
     for (const node of this.dist.keys()) {
-      this.world.graph.forEachOutEdge(node, (_edge, attributes, _source, target) => {
+      this.world.forEachOutEdge(node, (_edge, attributes, target) => {
         if (!this.dist.has(target) && this.opens(attributes)) out.add(target);
       });
     }
@@ -139,17 +141,17 @@ export class Reachability {
     this.blocked.delete(name);
     const entered: string[] = [];
     if (edges === undefined) return { entered, left: [] };
-    const graph = this.world.graph;
+    const world = this.world;
     const heap = new MinHeap();
     for (const key of edges) {
-      const attributes = graph.getEdgeAttributes(key);
+      const attributes = world.edgeAttributes(key);
       const missing = this.firstMissing(attributes);
       if (missing !== undefined) {
         this.file(missing, key);
         continue;
       }
-      const candidate = this.dist.get(graph.source(key))! + attributes.distance;
-      this.relax(graph.target(key), candidate, heap, entered);
+      const candidate = this.dist.get(world.edgeSource(key))! + attributes.distance;
+      this.relax(world.edgeTarget(key), candidate, heap, entered);
     }
     // Newly entered entities have never been scanned: their gated out-edges must be filed.
     const fresh = new Set(entered);
@@ -159,7 +161,7 @@ export class Reachability {
       if (d > this.dist.get(node)!) continue; // stale entry
       this.work++;
       const isFresh = fresh.has(node);
-      graph.forEachOutEdge(node, (key, attributes, _source, target) => {
+      world.forEachOutEdge(node, (key, attributes, target) => {
         const missing = this.firstMissing(attributes);
         if (missing !== undefined) {
           if (isFresh) this.file(missing, key);
@@ -191,7 +193,7 @@ export class Reachability {
 
   /** Bounded Dijkstra from the position; replaces the ball and the blocked edges; returns the diff. */
   private recompute(): ReachDiff {
-    const graph = this.world.graph;
+    const world = this.world;
     const old = this.dist;
     const dist = new Map<string, number>([[this.pos, 0]]);
     this.dist = dist;
@@ -204,7 +206,7 @@ export class Reachability {
       const node = heap.pop()!;
       if (d > dist.get(node)!) continue;
       this.work++;
-      graph.forEachOutEdge(node, (key, attributes, _source, target) => {
+      world.forEachOutEdge(node, (key, attributes, target) => {
         const missing = this.firstMissing(attributes);
         if (missing !== undefined) {
           this.file(missing, key);
@@ -246,7 +248,7 @@ export class Reachability {
     return undefined;
   }
 
-  private file(name: string, key: string): void {
+  private file(name: string, key: EdgeHandle): void {
     let set = this.blocked.get(name);
     if (set === undefined) this.blocked.set(name, (set = new Set()));
     set.add(key);

@@ -3,6 +3,7 @@ import type { DirectedGraph } from 'graphology';
 import { WorldConfigError } from './errors.js';
 import type { WorldProblem, WorldProblemKind } from './errors.js';
 import { OPEN } from './types.js';
+import type { EdgeHandle, WorldTopology } from './topology.js';
 import type { AgentSpec, EdgeAttributes, EdgeOptions, EntityAttributes, JsonValue } from './types.js';
 
 /**
@@ -31,7 +32,7 @@ export interface EntityView {
   readonly state: JsonValue | undefined;
 }
 
-export class WorldGraph {
+export class WorldGraph implements WorldTopology {
   /**
    * The underlying graphology graph, for graphology algorithms (read it; do not add or drop
    * nodes or edges: reachability assumes a fixed topology).
@@ -120,6 +121,29 @@ export class WorldGraph {
   assertAgent(agent: AgentSpec): void {
     const problems = this.checkAgent(agent);
     if (problems.length > 0) throw new WorldConfigError(problems);
+  }
+
+  /** Calls `visit` for every out-edge of `id` (graphology edge keys as handles); none for an unknown entity. */
+  forEachOutEdge(id: string, visit: (edge: EdgeHandle, attributes: EdgeAttributes, target: string) => void): void {
+    if (!this.graph.hasNode(id)) return;
+    this.graph.forEachOutEdge(id, (key, attributes, _source, target) => visit(key, attributes, target));
+  }
+
+  edgeSource(edge: EdgeHandle): string {
+    return this.graph.source(String(edge));
+  }
+
+  edgeTarget(edge: EdgeHandle): string {
+    return this.graph.target(String(edge));
+  }
+
+  edgeAttributes(edge: EdgeHandle): EdgeAttributes {
+    return this.graph.getEdgeAttributes(String(edge));
+  }
+
+  /** Every entity id, in insertion order. */
+  entityIds(): IterableIterator<string> {
+    return this.graph.nodes()[Symbol.iterator]();
   }
 
   private attributes(id: string): EntityAttributes {

@@ -2,8 +2,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { Reachability, WorldBuilder } from '../../src/index.js';
 import type { ReachDiff, WorldGraph } from '../../src/index.js';
-
-const NAMES = ['k1', 'k2', 'k3'] as const;
+import { NAMES, reachOps, smallWorld } from './support.js';
 
 /** Distances within `radius` from `from` over edges `held` opens: relaxation to a fixed point (no Dijkstra). */
 function oracle(world: WorldGraph, from: string, held: ReadonlySet<string>, radius: number): Map<string, number> {
@@ -82,16 +81,8 @@ describe('world graph: incremental reachability', () => {
   });
 
   it('incremental updates always equal a from-scratch search (property, 300 runs)', () => {
-    const worldArb = fc.record({
-      n: fc.integer({ min: 1, max: 10 }),
-      edges: fc.array(fc.record({ from: fc.nat(9), to: fc.nat(9), distance: fc.integer({ min: 1, max: 4 }), requires: fc.subarray([...NAMES]) }), { maxLength: 30 }),
-    });
-    const opArb = fc.oneof(
-      fc.record({ op: fc.constant('move' as const), to: fc.nat(9) }),
-      fc.record({ op: fc.constant('step' as const), pick: fc.nat(20) }),
-      fc.record({ op: fc.constant('gain' as const), name: fc.constantFrom(...NAMES) }),
-      fc.record({ op: fc.constant('revoke' as const), name: fc.constantFrom(...NAMES) }),
-    );
+    const worldArb = smallWorld;
+    const opArb = fc.oneof(...reachOps);
     fc.assert(
       fc.property(worldArb, fc.integer({ min: 0, max: 8 }), fc.subarray([...NAMES]), fc.array(opArb, { maxLength: 12 }), (w, radius, start, ops) => {
         const builder = new WorldBuilder();

@@ -15,18 +15,9 @@ import {
   shortestPath,
   topologicalOrder,
 } from '../../src/index.js';
-import type { WorldGraph, WorldProblem } from '../../src/index.js';
+import type { WorldGraph } from '../../src/index.js';
+import { problemsOf } from './support.js';
 
-/** The problems of a world that must not build. */
-function problemsOf(fn: () => unknown): readonly WorldProblem[] {
-  try {
-    fn();
-  } catch (error) {
-    assert.ok(error instanceof WorldConfigError, `expected WorldConfigError, got ${String(error)}`);
-    return error.problems;
-  }
-  assert.fail('expected a WorldConfigError');
-}
 
 const ESTATE_YAML = `
 entities:
