@@ -236,6 +236,39 @@ export {
   CompactWorldBuilder,
 } from './world/index.js';
 
+// The realizer (hot / warm / cold tiers), entity behaviour per kind, the fully realized
+// reference world and the admission-equivalence verifier (src/world, ADR 0007).
+export { realizer, spawnRealizer, entityActor, EntityActionError, FullWorld, verifyPath, checkMove, readEntity } from './world/index.js';
+export type {
+  RealizerOptions,
+  RealizerMessage,
+  RealizerStats,
+  Tier,
+  EntityKind,
+  EntityKinds,
+  EntityAction,
+  EntityOutcome,
+  ActingAgent,
+  EntitySlot,
+  EntityMessage,
+  EntityActReply,
+  EntityActorProps,
+  Step,
+  Observation,
+  RefusalReason,
+  AgentEndState,
+  WorldEndState,
+  OraclePath,
+  PathStep,
+  VerifyOptions,
+  VerifyResult,
+  Mismatch,
+  WorldTierEvent,
+  WorldWarmedEvent,
+  WorldPromotedEvent,
+  WorldPassivatedEvent,
+  WorldCooledEvent,
+} from './world/index.js';
 export type {
   BuiltWorld,
   EntityView,
