@@ -55,6 +55,15 @@ export interface Gather {
    * centres the agents' READY times on T instead of starting them there.
    */
   readonly runtimeLeadMs: number;
+  /**
+   * When this level must report, epoch ms (set by the level above; the top level takes the
+   * window's end + 2 graceMs). Each level gives its children a deadline `slackMs` before its
+   * own, so after an event-loop stall their due timers fire first and their reports are
+   * already on the way when the parent's fires.
+   */
+  readonly reportByMs?: number;
+  /** The gap between this level's deadline and its children's, ms (default graceMs / 2; halved per level). */
+  readonly slackMs?: number;
   readonly replyTo: ActorRef<GatherReport>;
 }
 
@@ -175,6 +184,10 @@ interface Running {
   /** Coordinators: children still to report. */
   expected: number;
   received: number;
+  /** This level's deadline minus its children's, ms. */
+  readonly slackMs: number;
+  /** The one last call after the deadline has been made. */
+  lastCall: boolean;
 }
 
 /**
@@ -197,14 +210,15 @@ export class GatherRunner {
     const now = epochNow();
     const sums = zeroReport(gather.gatherId, ctx.path) as Sums;
     const window: ArrivalWindow = { startMs: gather.targetAtMs - gather.halfWidthMs, targetTimeMs: gather.targetAtMs, endMs: gather.targetAtMs + gather.halfWidthMs, halfWidthMs: gather.halfWidthMs };
-    const run: Running = { gather, sums, arrival: new DigestBuilder(), early: new DigestBuilder(), late: new DigestBuilder(), prediction: new DigestBuilder(), window, frozen: [], probes: new Map(), batches: [], expected: 0, received: 0 };
+    const slackMs = gather.slackMs ?? gather.graceMs / 2;
+    const run: Running = { gather, sums, arrival: new DigestBuilder(), early: new DigestBuilder(), late: new DigestBuilder(), prediction: new DigestBuilder(), window, frozen: [], probes: new Map(), batches: [], expected: 0, received: 0, slackMs, lastCall: false };
     this.running.set(gather.gatherId, run);
     const children = ctx.children;
-    const dueAt = window.endMs + gather.graceMs * (this.leaf ? 1 : 2);
+    const dueAt = this.leaf ? Math.min(window.endMs + gather.graceMs, gather.reportByMs ?? Number.POSITIVE_INFINITY) : (gather.reportByMs ?? window.endMs + 2 * gather.graceMs);
     ctx.timers.startSingleTimer(`gather-${gather.gatherId}`, { type: 'gather-due', gatherId: gather.gatherId } satisfies GatherDue, Math.max(0, dueAt - now));
     if (!this.leaf) {
       run.expected = children.length;
-      const forward: Gather = { ...gather, replyTo: ctx.self as ActorRef<GatherReport> };
+      const forward: Gather = { ...gather, reportByMs: dueAt - slackMs, slackMs: slackMs / 2, replyTo: ctx.self as ActorRef<GatherReport> };
       for (const child of children) (child as ActorRef<Gather>).tell(forward);
       if (run.expected === 0) this.finish(gather.gatherId, ctx);
       return;
@@ -299,9 +313,20 @@ export class GatherRunner {
     if (run.received >= run.expected) this.finish(report.gatherId, ctx);
   }
 
-  /** The reporting time came: answer with what there is. */
+  /**
+   * The reporting time came: answer with what there is. A level still missing children makes
+   * one last call first (half its slack): after a stall, the children's due timers fired in
+   * the same turn as this one and their reports are queued behind it.
+   */
   due(message: GatherDue, ctx: ActorContext<unknown>): void {
-    if (this.running.has(message.gatherId)) this.finish(message.gatherId, ctx);
+    const run = this.running.get(message.gatherId);
+    if (run === undefined) return;
+    if (!this.leaf && !run.lastCall && run.received < run.expected) {
+      run.lastCall = true;
+      ctx.timers.startSingleTimer(`gather-${message.gatherId}`, message, run.slackMs / 2);
+      return;
+    }
+    this.finish(message.gatherId, ctx);
   }
 
   private finish(gatherId: number, ctx: ActorContext<unknown>): void {

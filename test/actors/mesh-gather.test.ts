@@ -1,15 +1,24 @@
 import assert from 'node:assert/strict';
-import type { ActorRef, ActorSystem } from '../../src/index.js';
+import type { ActorRef, ActorSystem, FunctionBehavior } from '../../src/index.js';
 import { configureHeartbeats } from '../../actors/mesh-types.js';
 import type { WaveReport } from '../../actors/mesh-types.js';
 import { nextHalfWidth, runGatherRound } from '../../actors/mesh/gather-round.js';
 import { digestOf } from '../../actors/protocol/index.js';
 import { spawnTree } from '../../supervisors/config/index.js';
 import type { TreeHandle } from '../../supervisors/config/index.js';
-import { terminateAll } from '../support/helpers.js';
+import { deferred, eventually, quietSystem, terminateAll } from '../support/helpers.js';
+import { GatherRunner, epochNow } from '../../actors/mesh/gather.js';
+import type { Gather, GatherDue, GatherReport } from '../../actors/mesh/gather.js';
+import { EMPTY_DIGEST } from '../../actors/protocol/index.js';
 import { meshSystem, smallMeshConfig } from '../support/mesh.js';
 
 afterEach(() => terminateAll());
+
+/** A child's report with nothing in it. */
+function zeroGatherReport(gatherId: number, from: string): GatherReport {
+  const zero = { agents: 0, sent: 0, skippedLate: 0, skippedLowConfidence: 0, notSent: 0, ready: 0, lateReady: 0, conflicts: 0, early: 0, inWindow: 0, late: 0, missing: 0, fromProfile: 0, missingChildren: 0, errorSumMs: 0 };
+  return { type: 'gather-report', gatherId, from, ...zero, frozen: [], arrivalErrors: EMPTY_DIGEST, earlyErrors: EMPTY_DIGEST, lateErrors: EMPTY_DIGEST, predictionErrors: EMPTY_DIGEST };
+}
 
 /** A small mesh (12 agents) whose agents have answered `waves` waves and whose leads hold fresh heartbeats. */
 async function warmMesh(settings: Parameters<typeof meshSystem>[0], waves = 4): Promise<{ system: ActorSystem; tree: TreeHandle }> {
@@ -54,6 +63,46 @@ describe('actors/mesh: the predictive scatter-gather through the hierarchy (3.1,
     const unsure = await runGatherRound(tree.root, { gatherId: 3, leadMs: 150, defaultHalfWidthMs: 10, minHalfWidthMs: 10, graceMs: 20, minConfidence: 0.75 });
     assert.equal(unsure.report.skippedLowConfidence, 12);
     assert.equal(unsure.report.sent, 0);
+  });
+
+  it('gives each level a deadline before its parent and makes one last call for children still missing at its own', async () => {
+    // A coordinator (GatherRunner, not a leaf) over two stub children: one reports only after
+    // the coordinator's deadline has passed (as after an event-loop stall, when every due
+    // timer fires in one turn and the children's reports queue behind the parent's), the
+    // other never. The late one must be counted; the silent one missing.
+    const system = quietSystem();
+    const seen: Gather[] = [];
+    const dueHandled = deferred();
+    type Msg = Gather | GatherReport | GatherDue;
+    const stub: FunctionBehavior<Gather> = () => (g) => void seen.push(g);
+    const parent = system.spawn<Msg>((ctx) => {
+      const runner = new GatherRunner(false);
+      ctx.spawn(stub, { name: 'late' });
+      ctx.spawn(stub, { name: 'silent' });
+      return (m) => {
+        if (m.type === 'gather') runner.start(m, ctx as never);
+        else if (m.type === 'gather-report') runner.report(m, ctx as never);
+        else {
+          runner.due(m, ctx as never);
+          dueHandled.resolve();
+        }
+      };
+    });
+    const graceMs = 400;
+    const targetAtMs = epochNow() + 20;
+    const reply = parent.ask<GatherReport>((replyTo) => ({ type: 'gather', gatherId: 1, targetAtMs, halfWidthMs: 10, graceMs, minConfidence: 0, runtimeLeadMs: 0, replyTo }), { timeoutMs: 5000 });
+    await eventually(() => seen.length === 2, 'both children got the gather');
+    // The parent reports at the window's end + 2 grace; its children a quarter grace before, with half the slack.
+    for (const g of seen) {
+      assert.equal(g.reportByMs, targetAtMs + 10 + 2 * graceMs - graceMs / 2);
+      assert.equal(g.slackMs, graceMs / 4);
+    }
+    await dueHandled.promise; // the parent's own deadline passed with both children silent
+    const late = seen.find((g) => g.replyTo !== undefined)!;
+    late.replyTo.tell({ ...zeroGatherReport(1, `${parent.path}/late`), agents: 7, sent: 7, ready: 7 });
+    const report = await reply;
+    assert.equal(report.agents, 7, 'the report that came during the last call is counted');
+    assert.equal(report.missingChildren, 1, 'the silent child is missing');
   });
 
   it('a frozen sector refuses: its agents are not probed and the report names it', async () => {
