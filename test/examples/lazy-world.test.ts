@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { generateEstate } from '../../examples/lazy-world/estate.js';
 import { Explorer } from '../../examples/lazy-world/explore.js';
+import { RealizedExploration } from '../../examples/lazy-world/realized.js';
+import type { Observation } from '../../src/index.js';
+import { quietSystem, terminateAll } from '../support/helpers.js';
 
 const ENTITIES = 20_000;
 
@@ -61,5 +64,34 @@ describe('examples/lazy-world: generated estate and exploration', () => {
     assert.ok(gains > 0, 'the walk gained no credential');
     assert.ok(grew > 0, `no gain (of ${gains}) grew a ball`);
     assert.ok(peak * 20 < ENTITIES, `peak live set ${peak} is not far below ${ENTITIES}`);
+  });
+
+  it('explores through a realizer: few live entity actors, never above the hot balls, and the same run on either store', async () => {
+    const run = async (store: 'graph' | 'compact') => {
+      const estate = store === 'compact' ? generateEstate({ entities: ENTITIES, seed: 3, agents: 3, store: 'compact' }) : generateEstate({ entities: ENTITIES, seed: 3, agents: 3 });
+      const system = quietSystem();
+      const exploration = new RealizedExploration(system, estate.graph, estate.agents, { hotRadius: 1, warmRadius: 2, seed: 3 });
+      const observations: Observation[] = [];
+      let peak = 0;
+      let gained = 0;
+      let stats = await exploration.stats();
+      for (let step = 0; step < 50; step++) {
+        const result = await exploration.step();
+        stats = result.stats;
+        observations.push(...result.observations);
+        gained += Object.keys(result.gained).length;
+        assert.ok(stats.hot <= stats.hotBound, `step ${step}: live ${stats.hot} > bound ${stats.hotBound}`);
+        assert.equal(system.inspect(exploration.realizer.path)?.childCount, stats.hot, `step ${step}: children of the realizer`);
+        peak = Math.max(peak, stats.hot);
+      }
+      return { observations, peak, gained, stats };
+    };
+    const graph = await run('graph');
+    const compact = await run('compact');
+    assert.deepEqual(compact.observations, graph.observations, 'the store does not change what agents observe');
+    assert.ok(graph.gained > 0, 'some agent took credentials from a store');
+    assert.ok(graph.stats.warmActions > 0 && graph.stats.hotActions > 0, `both tiers answered (hot ${graph.stats.hotActions}, warm ${graph.stats.warmActions})`);
+    assert.ok(graph.peak * 100 < ENTITIES, `peak live ${graph.peak} of ${ENTITIES}`);
+    await terminateAll();
   });
 });
