@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
-import type { ActorRef, ActorRefData, AskOptions } from './actor-ref.js';
-import { formatRef } from './actor-ref.js';
+import type { ActorRef, ActorRefData, AskOptions, ForeignDeathTarget, ForeignRef } from './actor-ref.js';
+import { formatRef, isForeignRef } from './actor-ref.js';
 import { ask } from './ask.js';
 import type { AskHost, PromiseRef } from './ask.js';
 import type { WaitForGraph } from './wait-for-graph.js';
@@ -64,6 +64,8 @@ const enum Sys {
   DeathNotice,
   ChildFailed,
   ChildTerminated,
+  /** A foreign (remote) actor this cell watches is gone; `message` is its ref. */
+  ForeignDeath,
 }
 
 /** A system message: always handled before any user message. */
@@ -101,9 +103,37 @@ export interface CellHost extends AskHost {
 }
 
 /** The rarely used parts of a cell. */
+/** Who hears of a cell's death: another cell, or a stand-in for a watcher on another node. */
+interface Watcher {
+  sendSystem(message: SystemMessage): void;
+}
+
+/** A watcher that is not a local cell (a remote node's): gets the death as a callback. */
+class CallbackWatcher implements Watcher {
+  constructor(private readonly onDeath: (target: ActorRef<unknown>) => void) {}
+  sendSystem(message: SystemMessage): void {
+    if (message.kind === Sys.DeathNotice) this.onDeath(message.cell!.self);
+  }
+}
+
+/**
+ * Watches a local actor on behalf of something that is not a cell (the remoting layer, for
+ * a watcher on another node): `onDeath` is called once when it stops (at once, on a later
+ * turn, if it already has). Returns the unwatch, or null when `target` is not a local actor.
+ */
+export function watchLocal(target: ActorRef<any>, onDeath: (target: ActorRef<unknown>) => void): (() => void) | null {
+  const cell = cellOf(target);
+  if (cell === null) return null;
+  const watcher = new CallbackWatcher(onDeath);
+  cell.sendSystem(new SystemMessage(Sys.Watch, watcher as unknown as ActorCell<any>));
+  return () => cell.sendSystem(new SystemMessage(Sys.Unwatch, watcher as unknown as ActorCell<any>));
+}
+
 class CellExtras {
-  watchers: Set<ActorCell<any>> | null = null;
+  watchers: Set<Watcher> | null = null;
   watching: Set<ActorCell<any>> | null = null;
+  /** Foreign (remote) actors this cell watches, by URI. */
+  watchingForeign: Map<string, ForeignRef<any>> | null = null;
   timers: TimerScheduler<any> | null = null;
   stash: unknown[] | null = null;
   logger: Logger | null = null;
@@ -127,7 +157,7 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
   return typeof (value as PromiseLike<unknown>)?.then === 'function';
 }
 
-export class ActorCell<M> extends Mailbox<SystemMessage> implements ActorContext<M>, ActorRef<M>, Runnable {
+export class ActorCell<M> extends Mailbox<SystemMessage> implements ActorContext<M>, ActorRef<M>, Runnable, ForeignDeathTarget {
   scheduled = false;
   private status = RUNNING;
   /** A handler's or hook's promise is pending: no user message until it settles. */
@@ -343,7 +373,15 @@ export class ActorCell<M> extends Mailbox<SystemMessage> implements ActorContext
 
   watch(ref: ActorRef<any>): void {
     const target = cellOf(ref);
-    if (target === null) throw new TypeError(`'${this.path}' can only watch local actors (got '${String(ref)}')`);
+    if (target === null && isForeignRef(ref)) {
+      const foreign = (this.extras().watchingForeign ??= new Map());
+      const key = ref.toString();
+      if (foreign.has(key)) return;
+      foreign.set(key, ref);
+      ref.watchFor(this);
+      return;
+    }
+    if (target === null) throw new TypeError(`'${this.path}' can only watch actors of this system or of its cluster (got '${String(ref)}')`);
     if (target === this) return;
     const watching = (this.extras().watching ??= new Set());
     if (watching.has(target)) return;
@@ -351,7 +389,21 @@ export class ActorCell<M> extends Mailbox<SystemMessage> implements ActorContext
     target.sendSystem(new SystemMessage(Sys.Watch, this));
   }
 
+  /** @internal A foreign actor this cell watches is gone (called by its ref, from the remoting layer). */
+  foreignDeath(ref: ActorRef<unknown>): void {
+    this.sendSystem(new SystemMessage(Sys.ForeignDeath, null, undefined, ref));
+  }
+
   unwatch(ref: ActorRef<any>): void {
+    if (isForeignRef(ref)) {
+      const foreign = this.extra?.watchingForeign;
+      const known = foreign?.get(ref.toString());
+      if (known !== undefined) {
+        foreign!.delete(ref.toString());
+        known.unwatchFor(this);
+      }
+      return;
+    }
     const target = cellOf(ref);
     if (target === null || !this.extra?.watching?.delete(target)) return;
     target.sendSystem(new SystemMessage(Sys.Unwatch, this));
@@ -736,6 +788,11 @@ export class ActorCell<M> extends Mailbox<SystemMessage> implements ActorContext
       case Sys.ChildTerminated:
         this.childTerminated(message.cell!);
         break;
+      case Sys.ForeignDeath: {
+        const ref = message.message as ActorRef<unknown>;
+        if (this.extra?.watchingForeign?.delete(ref.toString()) && this.status < STOPPING) this.push(new Terminated(ref));
+        break;
+      }
     }
   }
 
@@ -893,6 +950,10 @@ export class ActorCell<M> extends Mailbox<SystemMessage> implements ActorContext
       if (extra.watching !== null) {
         for (const target of extra.watching) target.sendSystem(new SystemMessage(Sys.Unwatch, this));
         extra.watching = null;
+      }
+      if (extra.watchingForeign !== null) {
+        for (const target of extra.watchingForeign.values()) target.unwatchFor(this);
+        extra.watchingForeign = null;
       }
     }
     this.processSystemMessages(); // answers pending watches with a death notice

@@ -51,3 +51,26 @@ export function parseRef(uri: string): ActorRefData {
   if (!match) throw new TypeError(`not an actor ref URI: '${uri}' (expected am://system@node/path)`);
   return { system: match[1]!, node: match[2]!, path: match[3]! };
 }
+
+/** What a foreign ref tells when the actor behind it is gone (an actor cell watching it). */
+export interface ForeignDeathTarget {
+  /** The actor behind `ref` stopped, or its node was declared dead. */
+  foreignDeath(ref: ActorRef<unknown>): void;
+}
+
+/**
+ * A ref the local kernel does not host: an actor on another node (src/transport). `watch`
+ * on such a ref asks the ref to report the actor's death, since no local cell can.
+ */
+export interface ForeignRef<M = unknown> extends ActorRef<M> {
+  readonly foreign: true;
+  /** Report the actor's death (or its node's) to `target`, once. */
+  watchFor(target: ForeignDeathTarget): void;
+  /** Stop reporting to `target`. */
+  unwatchFor(target: ForeignDeathTarget): void;
+}
+
+/** True for refs to actors on other nodes. */
+export function isForeignRef(ref: ActorRef<any> | undefined): ref is ForeignRef<any> {
+  return (ref as { foreign?: unknown } | undefined)?.foreign === true;
+}

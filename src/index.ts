@@ -298,3 +298,47 @@ export type {
   EdgeHandle,
   WorldTopology,
 } from './world/index.js';
+
+// ------------------------------------------------------------------ distribution (issue 5)
+// One actor system across processes: transports (in memory, NATS), remote refs with the same
+// tell / ask / watch, membership by heartbeats, signed frames (src/transport, ADR 0009).
+export {
+  ClusterNode,
+  MemoryHub,
+  MemoryTransport,
+  MemoryKv,
+  defaultHub,
+  RemoteRef,
+  NodeDownError,
+  TransportDownError,
+  EnvelopeTooLargeError,
+  decodeFrame,
+  encodeFrame,
+  FrameError,
+  FrameSigner,
+  FrameVerifier,
+  generateNodeKeys,
+  loadSigningConfig,
+  parsePrivateKey,
+  parsePublicKey,
+  publicKeyString,
+  SigningConfigError,
+} from './transport/index.js';
+export type {
+  ClusterNodeOptions,
+  Transport,
+  TransportHandlers,
+  TransportStatus,
+  ClusterKv,
+  KvEntry,
+  MemberInfo,
+  MemberStatus,
+  DecodeFrameOptions,
+  Frame,
+  FrameErrorKind,
+  LoadSigningOptions,
+  SigningSetup,
+} from './transport/index.js';
+export { isForeignRef } from './actor-ref.js';
+export type { ForeignRef, ForeignDeathTarget } from './actor-ref.js';
+export type { RemoteProvider } from './system.js';

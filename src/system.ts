@@ -25,6 +25,11 @@ import { WaitForGraph } from './wait-for-graph.js';
  * waits in it, never a way to reach its state. Values are read when asked (a view kept for
  * later shows the actor as it is then); `children()` inspects the live children now.
  */
+/** What a system asks of the remoting layer attached to it (a cluster node): refs to actors on other nodes. */
+export interface RemoteProvider {
+  refFor<M>(data: ActorRefData): ActorRef<M>;
+}
+
 export interface ActorInspection {
   /** Full path ('/' for the root guardian). */
   readonly path: string;
@@ -108,6 +113,8 @@ export class ActorSystem implements CellHost {
   /** @internal Asks made inside actors, while pending (deadlock detection); null when `deadlockDetection` is off. */
   readonly waitFor: WaitForGraph<object, PromiseRef<unknown>> | null;
   private askCounter = 0;
+  /** @internal The remoting layer of a cluster node (src/transport), or null for a lone system. */
+  remote: RemoteProvider | null = null;
   private readonly askListeners = new Set<AskListener>();
   /** @internal What asks report to as they settle; null while no listener (see onAskSettled). */
   askListener: AskListener | null = null;
@@ -233,8 +240,10 @@ export class ActorSystem implements CellHost {
    */
   resolve<M = unknown>(ref: ActorRefData | string): ActorRef<M> {
     const data = typeof ref === 'string' ? parseRef(ref) : ref;
+    if (data.system === this.name && data.node !== this.node && this.remote !== null) return this.remote.refFor<M>(data);
     if (data.system !== this.name || data.node !== this.node) {
-      throw new TypeError(`cannot resolve '${formatRef(data)}': it is not in this system (${this.name}@${this.node}) and no transport is attached`);
+      const why = this.remote === null ? 'no transport is attached' : `this node's cluster is '${this.name}'`;
+      throw new TypeError(`cannot resolve '${formatRef(data)}': it is not in this system (${this.name}@${this.node}) and ${why}`);
     }
     return (this.lookup(data.path) as ActorRef<M> | undefined) ?? new DeadLetterRef<M>(this, data.path, 'recipient-not-found');
   }

@@ -8,18 +8,10 @@ import fc from 'fast-check';
 import { JetStreamJournal, subjectToken } from '../../src/persistence/jetstream-journal.js';
 import { WriterConflictError } from '../../src/persistence/errors.js';
 import type { Journal, JournalRecord } from '../../src/persistence/journal.js';
-import { findNatsServer, NatsServerMissingError, startNatsServer } from '../support/nats-server.js';
-import type { NatsServer } from '../support/nats-server.js';
+import { findNatsServer, NatsServerMissingError, natsServerForFile, startNatsServer } from '../support/nats-server.js';
 import { applyAlongsideMemory, assertSameAsMemory, journalContract, journalOps } from './journal-contract.js';
 
-let server: NatsServer | undefined;
-before(async function () {
-  this.timeout(15_000);
-  server = await startNatsServer();
-});
-after(async () => {
-  await server?.stop();
-});
+const nats = natsServerForFile();
 
 let counter = 0;
 /** A fresh stream name and subject prefix, so tests never see each other's data. */
@@ -29,7 +21,7 @@ function freshNames(): { stream: string; subjectPrefix: string } {
 }
 
 function open(names: { stream: string; subjectPrefix: string }): Promise<JetStreamJournal> {
-  return JetStreamJournal.open({ servers: server!.url, storage: 'file', ...names });
+  return JetStreamJournal.open({ servers: nats().url, storage: 'file', ...names });
 }
 
 async function destroy(names: { stream: string; subjectPrefix: string }): Promise<void> {
@@ -152,8 +144,8 @@ describe('JetStreamJournal', () => {
 
   it('bad options are refused naming the option and the value', async () => {
     await assert.rejects(JetStreamJournal.open({ servers: '' }), (e: unknown) => e instanceof TypeError && /options\.servers/.test(e.message));
-    await assert.rejects(JetStreamJournal.open({ servers: server!.url, stream: 'a.b' }), (e: unknown) => e instanceof RangeError && /options\.stream/.test(e.message) && /a\.b/.test(e.message));
-    await assert.rejects(JetStreamJournal.open({ servers: server!.url, subjectPrefix: 'x>' }), (e: unknown) => e instanceof RangeError && /subjectPrefix/.test(e.message));
+    await assert.rejects(JetStreamJournal.open({ servers: nats().url, stream: 'a.b' }), (e: unknown) => e instanceof RangeError && /options\.stream/.test(e.message) && /a\.b/.test(e.message));
+    await assert.rejects(JetStreamJournal.open({ servers: nats().url, subjectPrefix: 'x>' }), (e: unknown) => e instanceof RangeError && /subjectPrefix/.test(e.message));
   });
 
   it('replay from a later sequence number starts at the message holding it (a recovery after a snapshot skips the history before)', async function () {

@@ -19,6 +19,12 @@ export interface NatsServer {
   readonly port: number;
   readonly storeDir: string;
   stop(): Promise<void>;
+  /** Ends the server process (SIGTERM) but keeps its port and store directory, for an outage. */
+  halt(): Promise<void>;
+  /** Starts the server again on the same port and store directory (after `halt()`); resolves once it is ready. */
+  resume(): Promise<void>;
+  /** `halt()` then `resume()`: a server restart. */
+  restart(): Promise<void>;
 }
 
 /** Thrown when no nats-server binary is found: says how to install it. */
@@ -91,36 +97,98 @@ export async function startNatsServer(options: { timeoutMs?: number; /** Extra a
   const timeoutMs = options.timeoutMs ?? 10_000;
   const storeDir = await mkdtemp(join(tmpdir(), 'actormesh-nats-'));
   const port = await freePort();
-  const child = spawn(binary, ['-js', '-sd', storeDir, '-a', '127.0.0.1', '-p', String(port), ...(options.args ?? [])], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const args = ['-js', '-sd', storeDir, '-a', '127.0.0.1', '-p', String(port), ...(options.args ?? [])];
+  let child: ChildProcess | undefined;
+
+  const halt = async (): Promise<void> => {
+    const running = child;
+    child = undefined;
+    if (running !== undefined && running.exitCode === null && running.signalCode === null) {
+      running.kill('SIGTERM');
+      const killTimer = setTimeout(() => running.kill('SIGKILL'), 3_000);
+      await exited(running);
+      clearTimeout(killTimer);
+    }
+  };
+  const stop = async (): Promise<void> => {
+    await halt();
+    await rm(storeDir, { recursive: true, force: true });
+  };
+  const resume = async (): Promise<void> => {
+    if (child !== undefined) throw new Error(`nats-server on port ${port} is already running`);
+    try {
+      child = await launch(binary, args, port, timeoutMs);
+    } catch (error) {
+      await rm(storeDir, { recursive: true, force: true });
+      throw error;
+    }
+  };
+
+  await resume();
+  return {
+    url: `nats://127.0.0.1:${port}`,
+    port,
+    storeDir,
+    stop,
+    halt,
+    resume,
+    async restart() {
+      await halt();
+      await resume();
+    },
+  };
+}
+
+/**
+ * Spawns nats-server with `args` and resolves with the process once it is ready on `port`
+ * (within `timeoutMs`), else kills it and rejects with its output.
+ */
+async function launch(binary: string, args: readonly string[], port: number, timeoutMs: number): Promise<ChildProcess> {
+  const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout?.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-4000)));
   child.stderr?.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-4000)));
   let spawnError: Error | undefined;
   child.once('error', (e) => (spawnError = e));
 
-  const stop = async (): Promise<void> => {
+  const kill = async (): Promise<void> => {
     if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGTERM');
-      const killTimer = setTimeout(() => child.kill('SIGKILL'), 3_000);
+      child.kill('SIGKILL');
       await exited(child);
-      clearTimeout(killTimer);
     }
-    await rm(storeDir, { recursive: true, force: true });
   };
 
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (spawnError !== undefined || child.exitCode !== null) {
-      await stop();
+      await kill();
       throw new Error(`nats-server (${binary}) did not start on port ${port}: ${spawnError?.message ?? `exit code ${child.exitCode}`}\n${output}`);
     }
     // "Server is ready" is logged after JetStream is up; the TCP accept alone may come first.
-    if (/Server is ready/.test(output) && (await canConnect(port))) break;
+    if (/Server is ready/.test(output) && (await canConnect(port))) return child;
     if (Date.now() > deadline) {
-      await stop();
+      await kill();
       throw new Error(`nats-server (${binary}) did not accept connections on port ${port} within ${timeoutMs} ms\n${output}`);
     }
     await new Promise((r) => setTimeout(r, 25));
   }
-  return { url: `nats://127.0.0.1:${port}`, port, storeDir, stop };
+}
+
+/**
+ * One nats-server for the calling test file: started in a `before` hook (fails loudly when the
+ * binary is missing), stopped in `after`. Returns the accessor for the running server.
+ */
+export function natsServerForFile(): () => NatsServer {
+  let server: NatsServer | undefined;
+  before(async function () {
+    this.timeout(15_000);
+    server = await startNatsServer();
+  });
+  after(async () => {
+    await server?.stop();
+  });
+  return () => {
+    if (server === undefined) throw new Error('natsServerForFile: the server is not running (used outside the file\'s tests?)');
+    return server;
+  };
 }
