@@ -342,3 +342,9 @@ export type {
 export { isForeignRef } from './actor-ref.js';
 export type { ForeignRef, ForeignDeathTarget } from './actor-ref.js';
 export type { RemoteProvider } from './system.js';
+
+// Subtrees spread over cluster nodes: the tree-side contract and the KV-backed placement (src/cluster).
+export { PlaceUnit, RemoveUnit } from './cluster/tree-placement.js';
+export type { PlacementRole, TreePlacement } from './cluster/tree-placement.js';
+export { ClusterPlacement } from './cluster/placement.js';
+export type { ClusterPlacementOptions } from './cluster/placement.js';

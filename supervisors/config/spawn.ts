@@ -13,6 +13,7 @@ import { loadTreeFile, sourceOf } from './source.js';
 import { analyzeTree } from './validate.js';
 import type { PlanNode, TreePlan } from './validate.js';
 import { configuredDefinition, trackingStrategy } from './wrap.js';
+import type { PlacementRole, TreePlacement } from '../../src/index.js';
 import type { ChildSpawner, RespawnLimits, WrapRuntime } from './wrap.js';
 
 /**
@@ -41,6 +42,11 @@ export interface SpawnTreeOptions {
   readonly random?: () => number;
   /** Open sectors the global breaker tolerates (BreakerHierarchy's maxOpenSectors). */
   readonly maxOpenSectors?: number;
+  /**
+   * The tree is spread over cluster nodes (see placement.ts): this node spawns the real root
+   * or a stand-in, and only the root's children (units) placed here.
+   */
+  readonly placement?: TreePlacement;
 }
 
 /** A spawned tree. */
@@ -110,8 +116,11 @@ class TreeRuntime implements WrapRuntime, TreeHandle {
         ? undefined
         : new BreakerHierarchy(system, { sector, cluster, clock: options.clock, maxOpenSectors: options.maxOpenSectors });
     this.defaultStrategy = oneForOne({ clock: options.clock, random: options.random });
-    this.rootSpawner = new NodeSpawner(plan.root, this);
+    this.placement = options.placement;
+    this.rootSpawner = new NodeSpawner(plan.root, this, options.placement === undefined ? undefined : 'root');
   }
+
+  readonly placement: TreePlacement | undefined;
 
   get actors(): number {
     return this.plan.actors;
@@ -180,6 +189,13 @@ class TreeRuntime implements WrapRuntime, TreeHandle {
   }
 }
 
+/** The root's stand-in on a node that hosts units only: what reaches it goes on to the real root. */
+function standIn(placement: TreePlacement): ActorDefinition<unknown, unknown> {
+  const definition = (): ((message: unknown) => void) => (message) => placement.rootRef().tell(message);
+  Object.defineProperty(definition, 'name', { value: 'root-stand-in' });
+  return definition;
+}
+
 /** Spawns the replicas of one plan node, with the node's options worked out once. */
 class NodeSpawner implements ChildSpawner {
   readonly names: readonly string[];
@@ -193,13 +209,14 @@ class NodeSpawner implements ChildSpawner {
   constructor(
     private readonly node: PlanNode,
     private readonly tree: TreeRuntime,
+    role?: PlacementRole,
   ) {
     this.names = node.names;
     this.watch = node.restart === 'permanent';
     const registered = treeTypeOf(tree.system, node.type);
     const typeOptions = registered?.options;
     const configured = tree.strategyOf(node);
-    const children = node.children.map((child) => new NodeSpawner(child, tree));
+    const children = node.children.map((child) => new NodeSpawner(child, tree, role === 'root' ? 'unit' : undefined));
     // Without a configured strategy, a tree node still honours restart types (the kernel's
     // default strategy does not read tags): one-for-one with the default intensity.
     const strategy = configured ?? typeOptions?.supervision ?? tree.defaultStrategy;
@@ -222,7 +239,9 @@ class NodeSpawner implements ChildSpawner {
         maxRestarts: (strategy as Partial<ConfiguredStrategy>).maxRestarts ?? STRATEGY_DEFAULTS.maxRestarts,
         withinMs: (strategy as Partial<ConfiguredStrategy>).withinMs ?? STRATEGY_DEFAULTS.withinMs,
       };
-      this.definition = configuredDefinition(registered!.definition, children, tree, limits);
+      // On a node without the real root, a stand-in at the root's path hosts the local units.
+      const own = role === 'root' && tree.placement !== undefined && !tree.placement.rootHere ? standIn(tree.placement) : registered!.definition;
+      this.definition = configuredDefinition(own, children, tree, limits, role);
     } else {
       this.definition = registered?.definition ?? node.type;
     }

@@ -16,6 +16,8 @@ import type {
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import { RestartIntensityExceededError } from '../errors.js';
+import { PlaceUnit, RemoveUnit } from '../../src/index.js';
+import type { PlacementRole, TreePlacement } from '../../src/index.js';
 
 /**
  * Configured parents: a registered actor type, wrapped so that every incarnation of the
@@ -90,6 +92,8 @@ export interface WrapRuntime {
   readonly clock: Clock;
   /** A permanent child was respawned (counts, events). */
   childRespawned(parent: ActorContext<any>, child: ActorRef<unknown>): void;
+  /** The tree is spread over cluster nodes (see placement.ts). */
+  readonly placement?: TreePlacement;
 }
 
 /** Restart intensity applied to respawns of permanent children. */
@@ -114,28 +118,61 @@ class ConfiguredParent<M> {
     private readonly children: readonly ChildSpawner[],
     private readonly runtime: WrapRuntime,
     private readonly limits: RespawnLimits,
+    role?: PlacementRole,
   ) {
-    this.context = new WrappedContext(ctx, (receive) => {
-      this.current = receive;
-    });
+    const placement = role === undefined ? undefined : runtime.placement;
+    this.placed = role === 'root' ? placement : undefined;
+    this.context = new WrappedContext(
+      ctx,
+      (receive) => {
+        this.current = receive;
+      },
+      placement,
+      role,
+    );
   }
 
+  /** Set on a placed tree's root (or stand-in): only its local units are spawned here. */
+  private readonly placed: TreePlacement | undefined;
+
   spawnChildren(): void {
-    const ctx = this.ctx;
+    const placed = this.placed;
     for (const spawner of this.children) {
       const names = spawner.names;
-      if (spawner.watch) {
-        for (let i = 0; i < names.length; i++) this.watch(spawner, names[i]!, spawner.spawnOne(ctx, names[i]!));
-      } else {
-        for (let i = 0; i < names.length; i++) spawner.spawnOne(ctx, names[i]!);
+      for (let i = 0; i < names.length; i++) {
+        if (placed !== undefined && !placed.isLocal(names[i]!)) continue;
+        this.spawnChild(spawner, names[i]!);
       }
     }
+  }
+
+  private spawnChild(spawner: ChildSpawner, name: string): void {
+    const ref = spawner.spawnOne(this.ctx, name);
+    if (spawner.watch) this.watch(spawner, name, ref);
+  }
+
+  /** PlaceUnit / RemoveUnit on a placed root: spawn or retire a unit here. */
+  private placement(message: PlaceUnit | RemoveUnit): void {
+    const ctx = this.ctx;
+    const existing = ctx.child(message.name);
+    if (message instanceof RemoveUnit) {
+      if (existing !== undefined) retireChild(ctx, existing);
+      return;
+    }
+    if (existing !== undefined) return;
+    const spawner = this.children.find((s) => s.names.includes(message.name));
+    if (spawner === undefined) throw new TypeError(`'${ctx.path}': PlaceUnit names '${message.name}', which the tree does not configure under it`);
+    this.spawnChild(spawner, message.name);
   }
 
   /** Handles one message: a configured child's Terminated here, anything else by the type's handler. */
   handle(message: M): ReceiveResult<M> {
     if (message instanceof Terminated && this.runtime.watched.has(message.ref)) {
       this.childTerminated(message.ref);
+      return undefined;
+    }
+    if (this.placed !== undefined && (message instanceof PlaceUnit || message instanceof RemoveUnit)) {
+      this.placement(message);
       return undefined;
     }
     const result = this.current!.call(this.thisArg, message, this.context);
@@ -185,15 +222,16 @@ export function configuredDefinition(
   children: readonly ChildSpawner[],
   runtime: WrapRuntime,
   limits: RespawnLimits,
+  role?: PlacementRole,
 ): ActorDefinition<any, any> {
   return isActorClass(definition)
-    ? configuredClass(definition, children, runtime, limits)
-    : configuredFunction(definition as FunctionBehavior<unknown, unknown>, children, runtime, limits);
+    ? configuredClass(definition, children, runtime, limits, role)
+    : configuredFunction(definition as FunctionBehavior<unknown, unknown>, children, runtime, limits, role);
 }
 
-function configuredFunction(inner: FunctionBehavior<unknown, unknown>, children: readonly ChildSpawner[], runtime: WrapRuntime, limits: RespawnLimits): FunctionBehavior<unknown, unknown> {
+function configuredFunction(inner: FunctionBehavior<unknown, unknown>, children: readonly ChildSpawner[], runtime: WrapRuntime, limits: RespawnLimits, role: PlacementRole | undefined): FunctionBehavior<unknown, unknown> {
   const configured: FunctionBehavior<unknown, unknown> = (ctx, props) => {
-    const parent = new ConfiguredParent(ctx, children, runtime, limits);
+    const parent = new ConfiguredParent(ctx, children, runtime, limits, role);
     parent.spawnChildren();
     const made = inner(parent.context, props);
     const receive = (message: unknown): ReceiveResult<unknown> => parent.handle(message);
@@ -217,14 +255,14 @@ function configuredFunction(inner: FunctionBehavior<unknown, unknown>, children:
   return configured;
 }
 
-function configuredClass(Base: ActorClass<unknown, unknown>, children: readonly ChildSpawner[], runtime: WrapRuntime, limits: RespawnLimits): ActorClass<unknown, unknown> {
+function configuredClass(Base: ActorClass<unknown, unknown>, children: readonly ChildSpawner[], runtime: WrapRuntime, limits: RespawnLimits, role: PlacementRole | undefined): ActorClass<unknown, unknown> {
   const prototypeReceive = Base.prototype.receive as Receive<unknown>;
   // Typed as a plain constructor: the abstract `receive` is there at run time (Base implements it).
   const Concrete = Base as unknown as new (props: unknown) => { readonly context: ActorContext<unknown>; receive(message: unknown): void | Promise<void> };
   class Configured extends Concrete {
     constructor(props: unknown) {
       super(props);
-      const parent = new ConfiguredParent(this.context, children, runtime, limits);
+      const parent = new ConfiguredParent(this.context, children, runtime, limits, role);
       // `receive` may be an own arrow-function field of the type: take whichever is there.
       parent.current = Object.prototype.hasOwnProperty.call(this, 'receive') ? (this.receive as Receive<unknown>) : prototypeReceive;
       parent.thisArg = this;
@@ -243,13 +281,16 @@ class WrappedContext<M> implements ActorContext<M> {
   constructor(
     private readonly cell: ActorContext<M>,
     private readonly setHandler: (receive: Receive<M>) => void,
+    private readonly placement: TreePlacement | undefined = undefined,
+    private readonly role: PlacementRole | undefined = undefined,
   ) {}
 
   get self(): ActorRef<M> {
     return this.cell.self;
   }
+  /** A unit's parent is the real root, on whichever node it runs. */
   get parent(): ActorRef<unknown> {
-    return this.cell.parent;
+    return this.role === 'unit' && this.placement !== undefined && !this.placement.rootHere ? this.placement.rootRef() : this.cell.parent;
   }
   get name(): string {
     return this.cell.name;
@@ -263,8 +304,11 @@ class WrappedContext<M> implements ActorContext<M> {
   get log(): Logger {
     return this.cell.log;
   }
+  /** The real root's children include the units placed on other nodes. */
   get children(): ReadonlyArray<ActorRef<unknown>> {
-    return this.cell.children;
+    if (this.role !== 'root' || this.placement === undefined || !this.placement.rootHere) return this.cell.children;
+    const remote = this.placement.remoteUnits();
+    return remote.length === 0 ? this.cell.children : [...this.cell.children, ...remote];
   }
   get timers(): Timers<M> {
     return this.cell.timers;
@@ -279,7 +323,9 @@ class WrappedContext<M> implements ActorContext<M> {
     return this.cell.signal;
   }
   child<C = unknown>(name: string): ActorRef<C> | undefined {
-    return this.cell.child<C>(name);
+    const local = this.cell.child<C>(name);
+    if (local !== undefined || this.role !== 'root' || this.placement === undefined || !this.placement.rootHere) return local;
+    return this.placement.remoteUnit(name) as ActorRef<C> | undefined;
   }
   forward(ref: ActorRef<any>): void {
     this.cell.forward(ref);
