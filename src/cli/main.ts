@@ -33,6 +33,8 @@ import cliProgress from 'cli-progress';
 import { ActorSystem, repairJournal } from '../index.js';
 import { registerMeshTypes } from '../../actors/mesh-types.js';
 import { runScenario } from '../../actors/mesh/scenario.js';
+import { runClusterFile, runNode } from './cluster-run.js';
+import type { NatsCredentials } from './mesh-node.js';
 import type { RunSummary } from '../../actors/mesh/scenario.js';
 import { formatKpiReport } from '../../actors/protocol/index.js';
 import { TreeConfigError, analyzeTree, formatProblem, loadTreeFile, treeTypeNames } from '../../supervisors/config/index.js';
@@ -106,6 +108,30 @@ function parseRate(value: string): number {
   return rate;
 }
 
+function parseNodeCount(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || n < 1 || n > 32) throw new InvalidArgumentError(`expected a node count from 1 to 32 (got '${value}')`);
+  return n;
+}
+
+function parseNodeList(value: string): string[] {
+  const ids = value.split(',').map((id) => id.trim());
+  const bad = ids.find((id) => !/^[A-Za-z0-9_-]+$/.test(id));
+  if (bad !== undefined) throw new InvalidArgumentError(`expected node ids (letters, digits, '-', '_') separated by commas (got '${bad}' in '${value}')`);
+  if (new Set(ids).size !== ids.length) throw new InvalidArgumentError(`a node id appears twice in '${value}'`);
+  return ids;
+}
+
+function parseNatsUrl(value: string): string {
+  if (!/^(nats|tls|wss?):\/\/[^\s]+$/.test(value.trim())) throw new InvalidArgumentError(`expected a NATS URL such as nats://127.0.0.1:4222 (got '${value}')`);
+  return value.trim();
+}
+
+function credentialsOf(options: { natsUser?: string; natsPass?: string; natsToken?: string; natsTlsCa?: string }): NatsCredentials | undefined {
+  const c = { user: options.natsUser, pass: options.natsPass, token: options.natsToken, tlsCaFile: options.natsTlsCa };
+  return Object.values(c).every((v) => v === undefined) ? undefined : c;
+}
+
 function parseSpeedup(value: string): number {
   const speedup = Number(value);
   if (value.trim() === '' || !(speedup > 0) || !Number.isFinite(speedup)) throw new InvalidArgumentError(`expected a number > 0 (got '${value}')`);
@@ -133,6 +159,14 @@ function parseToken(value: string): string {
 }
 
 export interface RunOptions {
+  /** Spread the mesh over processes through this NATS server (with `nodes`). */
+  readonly nats?: string;
+  /** How many node processes (with `nats`; default 3). */
+  readonly nodes?: number;
+  readonly natsUser?: string;
+  readonly natsPass?: string;
+  readonly natsToken?: string;
+  readonly natsTlsCa?: string;
   readonly duration: number;
   readonly seed: number;
   readonly chaosRate: number;
@@ -353,13 +387,68 @@ export async function main(argv: readonly string[] = process.argv, output: Outpu
     .option('--quiet', 'no progress or phase lines')
     .option('--observe <host:port>', 'serve the observer (a live web view of the mesh) there, from before the run until SIGINT/SIGTERM; port 0: any free port', parseObserve)
     .option('--observe-token <token>', "bearer token for the observer's heal / freeze / thaw (without it the page is read-only)", parseToken)
+    .option('--nats <url>', 'spread the mesh over node processes through this NATS server (see --nodes)', parseNatsUrl)
+    .option('--nodes <n>', 'with --nats: how many node processes (this one runs the root and n2..nN are child processes)', parseNodeCount)
+    .option('--nats-user <user>', 'NATS user (with --nats-pass)')
+    .option('--nats-pass <pass>', 'NATS password')
+    .option('--nats-token <token>', 'NATS token')
+    .option('--nats-tls-ca <file>', "PEM file of the CA of the NATS server's certificate (turns TLS on)")
     .action(async (file: string, options: RunOptions) => {
-      if (options.observeToken !== undefined && options.observe === undefined) {
-        output.err(`error: option '--observe-token <token>' needs '--observe <host:port>'`);
+      if (options.nodes !== undefined && options.nats === undefined) {
+        output.err(`error: option '--nodes <n>' needs '--nats <url>'`);
         exitCode = 1;
         return;
       }
+      if (options.nats !== undefined) {
+        if (options.observe !== undefined) {
+          output.err(`error: '--observe' is not available with '--nats' yet (the observer watches one process)`);
+          exitCode = 1;
+          return;
+        }
+        const report = await validateFile(file);
+        if (!report.ok) {
+          reportInvalidFile(report, output);
+          exitCode = 1;
+          return;
+        }
+        exitCode = await runClusterFile(file, { nats: options.nats, nodes: options.nodes ?? 3, seed: options.seed, speedup: options.speedup, waves: 5, credentials: credentialsOf(options), json: options.json, quiet: options.quiet }, output);
+        return;
+      }
       exitCode = await runFile(file, options, output);
+    });
+  program
+    .command('node')
+    .description('run one node of a mesh spread over processes through NATS, until SIGTERM / SIGINT')
+    .requiredOption('--config <file>', 'the tree file (the same on every node)')
+    .requiredOption('--nats <url>', 'the NATS server', parseNatsUrl)
+    .requiredOption('--node-id <id>', 'this node (letters, digits, - and _)', (v: string) => parseNodeList(v)[0]!)
+    .requiredOption('--nodes <ids>', 'every node of the cluster, comma-separated, in placement order (the first runs the root unless --root-node)', parseNodeList)
+    .option('--root-node <id>', 'the node that runs the root')
+    .option('--cluster <name>', 'the cluster (NATS subjects and buckets are per cluster)', (v: string) => parseNodeList(v)[0]!, 'mesh')
+    .option('--seed <n>', 'mesh seed (the same on every node)', parseSeed, 1)
+    .option('--speedup <x>', 'simulation speedup (the same on every node)', parseSpeedup, 1000)
+    .option('--nats-user <user>', 'NATS user (with --nats-pass)')
+    .option('--nats-pass <pass>', 'NATS password')
+    .option('--nats-token <token>', 'NATS token')
+    .option('--nats-tls-ca <file>', "PEM file of the CA of the NATS server's certificate (turns TLS on)")
+    .action(async (options: { config: string; nats: string; nodeId: string; nodes: string[]; rootNode?: string; cluster: string; seed: number; speedup: number; natsUser?: string; natsPass?: string; natsToken?: string; natsTlsCa?: string }) => {
+      if (!options.nodes.includes(options.nodeId)) {
+        output.err(`error: --node-id '${options.nodeId}' is not one of --nodes (${options.nodes.join(', ')})`);
+        exitCode = 1;
+        return;
+      }
+      if (options.rootNode !== undefined && !options.nodes.includes(options.rootNode)) {
+        output.err(`error: --root-node '${options.rootNode}' is not one of --nodes (${options.nodes.join(', ')})`);
+        exitCode = 1;
+        return;
+      }
+      const report = await validateFile(options.config);
+      if (!report.ok) {
+        reportInvalidFile(report, output);
+        exitCode = 1;
+        return;
+      }
+      exitCode = await runNode(options.config, { nats: options.nats, nodeId: options.nodeId, nodes: options.nodes, rootNode: options.rootNode, cluster: options.cluster, seed: options.seed, speedup: options.speedup, credentials: credentialsOf(options) }, output);
     });
   program
     .command('journal')

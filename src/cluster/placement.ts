@@ -126,6 +126,11 @@ export class ClusterPlacement implements TreePlacement {
     this.root = root;
   }
 
+  /** Removes every unit's entry from the bucket (the end of a run: the next one starts from the first assignment). */
+  async clear(): Promise<void> {
+    for (const unit of this.options.units) await this.kv.delete(unit);
+  }
+
   /** Stops following the cluster (timers, subscriptions). */
   stop(): void {
     this.stopped = true;
@@ -142,6 +147,13 @@ export class ClusterPlacement implements TreePlacement {
       const first = nodes[i % nodes.length]!;
       let entry = await this.kv.get<UnitEntry>(unit);
       if (entry === undefined && first === self && (await this.kv.create(unit, { node: self } satisfies UnitEntry)) === null) entry = await this.kv.get<UnitEntry>(unit);
+      // An entry naming a node outside this cluster is left over from an earlier run with
+      // other nodes: the unit's first owner takes it back (compare-and-set, as any claim).
+      if (entry !== undefined && !nodes.includes(entry.value.node)) {
+        if (first === self && (await this.kv.update(unit, { node: self } satisfies UnitEntry, entry.revision)) !== null) entry = undefined;
+        else entry = (await this.kv.get<UnitEntry>(unit)) ?? entry;
+        if (entry !== undefined && !nodes.includes(entry.value.node)) entry = undefined;
+      }
       this.owners.set(unit, entry?.value.node ?? first);
     }
     this.rebuild();

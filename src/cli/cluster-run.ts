@@ -1,0 +1,158 @@
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { WaveReport } from '../../actors/mesh-types.js';
+import { startMeshNode } from './mesh-node.js';
+import type { MeshNode, NatsCredentials } from './mesh-node.js';
+
+/**
+ * `actormesh run FILE --nats URL --nodes N` and `actormesh node`: the mesh spread over N
+ * processes through NATS (issue 5). The first node runs here (with the root); the others are
+ * `actormesh node` child processes. The run registers every agent, then measures wave
+ * cascades from the root across the nodes, and prints where each sector ran.
+ */
+export interface ClusterRunOptions {
+  readonly nats: string;
+  readonly nodes: number;
+  readonly seed: number;
+  readonly speedup: number;
+  readonly waves: number;
+  readonly credentials?: NatsCredentials;
+  readonly json?: boolean;
+  readonly quiet?: boolean;
+}
+
+export interface ClusterRunSummary {
+  readonly file: string;
+  readonly nats: string;
+  readonly nodes: readonly { readonly node: string; readonly units: number }[];
+  readonly agents: number;
+  readonly registration: { readonly reached: number; readonly ms: number };
+  readonly waves: readonly { readonly waveId: number; readonly reached: number; readonly missing: number; readonly totalMs: number }[];
+  readonly cascade: { readonly p50Ms: number; readonly p95Ms: number; readonly maxMs: number };
+  readonly startMs: number;
+}
+
+interface Output {
+  out(text: string): void;
+  err(text: string): void;
+}
+
+const round2 = (x: number): number => Math.round(x * 100) / 100;
+
+function quantile(values: readonly number[], q: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] ?? NaN;
+}
+
+/** Node ids n1..nN. */
+export function nodeIds(count: number): string[] {
+  return Array.from({ length: count }, (_, i) => `n${i + 1}`);
+}
+
+/** The CLI entry next to this file: main.ts under tsx, main.js in dist. */
+const CLI_ENTRY = fileURLToPath(new URL(import.meta.url.endsWith('.ts') ? './main.ts' : './main.js', import.meta.url));
+
+/** The argv of `actormesh node` for one child (the sources need tsx; dist runs as is). */
+function childArgs(file: string, options: ClusterRunOptions, id: string, all: readonly string[]): string[] {
+  const args = [...(CLI_ENTRY.endsWith('.ts') ? ['--import', 'tsx'] : []), CLI_ENTRY, 'node', '--config', file, '--nats', options.nats, '--node-id', id, '--nodes', all.join(','), '--seed', String(options.seed), '--speedup', String(options.speedup)];
+  const c = options.credentials;
+  if (c?.user !== undefined) args.push('--nats-user', c.user);
+  if (c?.pass !== undefined) args.push('--nats-pass', c.pass);
+  if (c?.token !== undefined) args.push('--nats-token', c.token);
+  if (c?.tlsCaFile !== undefined) args.push('--nats-tls-ca', c.tlsCaFile);
+  return args;
+}
+
+/** Runs the spread mesh; resolves to the exit code. */
+export async function runClusterFile(file: string, options: ClusterRunOptions, output: Output): Promise<number> {
+  const all = nodeIds(options.nodes);
+  const log = (line: string): void => {
+    if (options.quiet !== true) output.err(line);
+  };
+  const children: ChildProcess[] = [];
+  const started = performance.now();
+  let mesh: MeshNode | undefined;
+  try {
+    for (const id of all.slice(1)) {
+      const child = spawn(process.execPath, childArgs(file, options, id, all), { stdio: ['ignore', 'ignore', 'pipe'] });
+      let stderr = '';
+      child.stderr!.on('data', (chunk: Buffer) => void (stderr += chunk.toString()));
+      child.on('exit', (code, signal) => {
+        if (code !== 0 && signal !== 'SIGTERM') output.err(`node ${id} exited (${code ?? signal})${stderr === '' ? '' : `: ${stderr.trim().split('\n').slice(-3).join(' | ')}`}`);
+      });
+      children.push(child);
+    }
+    log(`cluster: ${all.length} nodes over ${options.nats} (${all.slice(1).join(', ')} in child processes); spawning`);
+    mesh = await startMeshNode({ file, nats: options.nats, nodeId: all[0]!, nodes: all, seed: options.seed, speedup: options.speedup, credentials: options.credentials });
+    const startMs = Math.round(performance.now() - started);
+    const assignment = mesh.placement.assignment();
+    log(`cluster: every node up, sectors placed (${all.map((n) => `${n}: ${assignment[n]?.length ?? 0}`).join(', ')}) in ${startMs} ms`);
+    const root = mesh.root;
+    const askTimeoutMs = 30_000;
+    let waveId = 0;
+    const t0 = performance.now();
+    const registration = await root.ask<WaveReport>((replyTo) => ({ type: 'wave', waveId: ++waveId, replyTo, register: true }), { timeoutMs: askTimeoutMs + 10_000 });
+    const registrationMs = Math.round(performance.now() - t0);
+    const registered = registration.counts.ready + registration.counts.transit + registration.counts.conflict;
+    log(`phase: register (${registered} agents in ${registrationMs} ms)`);
+    const waves: ClusterRunSummary['waves'][number][] = [];
+    for (let i = 0; i < options.waves; i++) {
+      const w0 = performance.now();
+      const report = await root.ask<WaveReport>((replyTo) => ({ type: 'wave', waveId: ++waveId, replyTo }), { timeoutMs: askTimeoutMs });
+      waves.push({ waveId, reached: report.counts.ready + report.counts.transit + report.counts.conflict, missing: report.missing, totalMs: round2(performance.now() - w0) });
+    }
+    const totals = waves.map((w) => w.totalMs);
+    const summary: ClusterRunSummary = {
+      file,
+      nats: options.nats,
+      nodes: all.map((node) => ({ node, units: assignment[node]?.length ?? 0 })),
+      agents: registered,
+      registration: { reached: registered, ms: registrationMs },
+      waves,
+      cascade: { p50Ms: round2(quantile(totals, 0.5)), p95Ms: round2(quantile(totals, 0.95)), maxMs: round2(Math.max(...totals)) },
+      startMs,
+    };
+    if (options.json === true) output.out(JSON.stringify(summary));
+    else {
+      output.out(`mesh over ${all.length} nodes: ${summary.agents.toLocaleString('en-US')} agents, sectors ${summary.nodes.map((n) => `${n.node}=${n.units}`).join(' ')}`);
+      for (const w of waves) output.out(`  wave ${w.waveId}: reached ${w.reached.toLocaleString('en-US')}, missing ${w.missing}, ${w.totalMs} ms`);
+      output.out(`  cascade p50 ${summary.cascade.p50Ms} ms, p95 ${summary.cascade.p95Ms} ms`);
+    }
+    return waves.every((w) => w.reached === registered && w.missing === 0) ? 0 : 1;
+  } finally {
+    // The run is over: no node takes over another's sectors while they all go, and the run's
+    // placement ends with it (the next run, perhaps on other nodes, starts from the round-robin).
+    mesh?.placement.stop();
+    await Promise.all(children.map((child) => stopChild(child)));
+    await mesh?.placement.clear().catch(() => undefined);
+    await mesh?.stop();
+  }
+}
+
+/** SIGTERM, then SIGKILL after 5 s. */
+function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const kill = setTimeout(() => child.kill('SIGKILL'), 5000);
+    child.once('exit', () => {
+      clearTimeout(kill);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
+/** `actormesh node`: runs one node until SIGTERM / SIGINT; resolves to the exit code. */
+export async function runNode(file: string, options: { nats: string; nodeId: string; nodes: readonly string[]; rootNode?: string; cluster?: string; seed: number; speedup: number; credentials?: NatsCredentials }, output: Output): Promise<number> {
+  const mesh = await startMeshNode({ file, nats: options.nats, nodeId: options.nodeId, nodes: options.nodes, rootNode: options.rootNode, cluster: options.cluster, seed: options.seed, speedup: options.speedup, credentials: options.credentials });
+  const units = mesh.placement.assignment()[options.nodeId] ?? [];
+  output.err(`node ${options.nodeId}: up, ${units.length} units here (${units.slice(0, 5).join(', ')}${units.length > 5 ? ', ...' : ''})`);
+  output.out('ready');
+  await new Promise<void>((resolve) => {
+    process.once('SIGTERM', resolve);
+    process.once('SIGINT', resolve);
+  });
+  await mesh.stop();
+  return 0;
+}

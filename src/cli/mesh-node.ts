@@ -1,0 +1,121 @@
+import { readFileSync } from 'node:fs';
+import { ActorSystem } from '../index.js';
+import type { ActorRef } from '../index.js';
+import { ClusterNode } from '../transport/cluster-node.js';
+import { NatsTransport } from '../transport/nats-transport.js';
+import { ClusterPlacement } from '../cluster/placement.js';
+import { configureMesh, registerMeshTypes } from '../../actors/mesh-types.js';
+import { admissionSettingsOf, configureAdmission } from '../../actors/mesh/think.js';
+import { analyzeTree, loadTreeFile, spawnTree, treeTypeNames } from '../../supervisors/config/index.js';
+import type { TreeHandle } from '../../supervisors/config/index.js';
+
+/**
+ * One node of a mesh spread over processes (issue 5): an actor system joined to its cluster
+ * over NATS, the tree file's root children (the sectors) placed over the nodes, this node's
+ * share spawned. `actormesh node` runs one; `actormesh run --nats URL --nodes N` runs the
+ * first in its own process and the others as `actormesh node` child processes.
+ */
+export interface MeshNodeOptions {
+  /** The tree file (every node must be given the same one). */
+  readonly file: string;
+  /** NATS server URL(s). */
+  readonly nats: string | string[];
+  readonly nodeId: string;
+  /** Every node of the cluster, in placement order (units go round-robin over them). */
+  readonly nodes: readonly string[];
+  /** The node that runs the root (default: the first of `nodes`). */
+  readonly rootNode?: string;
+  /** The cluster's name (default 'mesh'). */
+  readonly cluster?: string;
+  /** Mesh settings: must be the same on every node. */
+  readonly seed: number;
+  readonly speedup: number;
+  readonly heartbeatMs?: number;
+  readonly missedHeartbeats?: number;
+  /** NATS credentials and TLS, passed through to the client. */
+  readonly credentials?: NatsCredentials;
+  /** How long to wait for every node to be up before placing, ms (default 30 s). */
+  readonly joinTimeoutMs?: number;
+}
+
+/** What `--nats-user`, `--nats-pass`, `--nats-token` and `--nats-tls-ca` give. */
+export interface NatsCredentials {
+  readonly user?: string;
+  readonly pass?: string;
+  readonly token?: string;
+  /** PEM file of the CA that signed the server's certificate (turns TLS on). */
+  readonly tlsCaFile?: string;
+}
+
+export interface MeshNode {
+  readonly system: ActorSystem;
+  readonly node: ClusterNode;
+  readonly placement: ClusterPlacement;
+  readonly tree: TreeHandle;
+  /** The real root (remote on every node but the root node). */
+  readonly root: ActorRef<unknown>;
+  /** Leaves the cluster and terminates the system. */
+  stop(): Promise<void>;
+}
+
+/** Starts a mesh node; rejects (having cleaned up) when the file, NATS or the join fails. */
+export async function startMeshNode(options: MeshNodeOptions): Promise<MeshNode> {
+  const loaded = loadTreeFile(options.file);
+  const cluster = options.cluster ?? 'mesh';
+  const rootNode = options.rootNode ?? options.nodes[0]!;
+  const system = ActorSystem.create({ name: cluster, node: options.nodeId, logLevel: 'warn' });
+  try {
+    registerMeshTypes(system);
+    configureMesh(system, { seed: options.seed, speedup: options.speedup });
+    const analysis = analyzeTree(loaded, { file: options.file, registeredTypes: system.registeredTypes, typesWithDefinitions: treeTypeNames(system) });
+    if (analysis.plan === undefined || analysis.problems.length > 0) throw new Error(`${options.file}: ${analysis.problems.length} problem(s); run actormesh validate ${options.file}`);
+    const lanes = admissionSettingsOf(loaded);
+    if (lanes !== undefined) configureAdmission(system, lanes);
+    const node = await ClusterNode.start(system, {
+      transport: new NatsTransport({ servers: options.nats, connection: connectionOf(options.credentials) }),
+      heartbeatMs: options.heartbeatMs ?? 250,
+      missedHeartbeats: options.missedHeartbeats ?? 4,
+    });
+    await waitForNodes(node, options.nodes, options.joinTimeoutMs ?? 30_000);
+    const units = analysis.plan.root.children.flatMap((child) => [...child.names]);
+    const placement = await ClusterPlacement.start(node, { units, rootName: analysis.plan.root.names[0]!, rootNode, nodes: options.nodes });
+    const tree = spawnTree(system, loaded, { placement });
+    placement.bind(tree.root);
+    return {
+      system,
+      node,
+      placement,
+      tree,
+      root: placement.rootRef(),
+      stop: async () => {
+        placement.stop();
+        await system.terminate();
+      },
+    };
+  } catch (error) {
+    await system.terminate();
+    throw error;
+  }
+}
+
+/** Resolves once every node of `nodes` is up (as this node sees it); rejects naming the missing ones. */
+export async function waitForNodes(node: ClusterNode, nodes: readonly string[], timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const up = new Set(node.upNodes());
+    const missing = nodes.filter((n) => !up.has(n));
+    if (missing.length === 0) return;
+    if (Date.now() > deadline) throw new Error(`node ${node.nodeId}: nodes ${missing.join(', ')} did not join within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+function connectionOf(credentials: NatsCredentials | undefined): Record<string, unknown> {
+  if (credentials === undefined) return {};
+  const out: Record<string, unknown> = {};
+  if (credentials.user !== undefined) out.user = credentials.user;
+  if (credentials.pass !== undefined) out.pass = credentials.pass;
+  if (credentials.token !== undefined) out.token = credentials.token;
+  if (credentials.tlsCaFile !== undefined) out.tls = { ca: readFileSync(credentials.tlsCaFile, 'utf8') };
+  return out;
+}
