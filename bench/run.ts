@@ -37,6 +37,7 @@ const scenarios: Record<string, () => Promise<Scenario>> = {
   wasm: async () => (await import('./wasm.bench.js')).runWasm,
   'wasm-runaway': async () => (await import('./wasm.bench.js')).runWasmRunaway,
   world: async () => (await import('./world.bench.js')).runWorld,
+  'cluster-mesh': async () => (await import('./cluster-mesh.bench.js')).runClusterMesh,
   realizer: async () => (await import('./realizer.bench.js')).runRealizer,
 };
 

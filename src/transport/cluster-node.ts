@@ -59,6 +59,7 @@ export class ClusterNode {
     readonly remoting: Remoting,
     readonly membership: Membership,
     private readonly registry: ClusterKv | null,
+    private readonly markLeaving: () => void,
   ) {}
 
   /**
@@ -84,7 +85,9 @@ export class ClusterNode {
       down: (node) => remoting.nodeDown(node),
       refused: (error, bytes) => remoting.refusedBroadcast(error, bytes),
     });
+    let leaving = false;
     const onStatus = (status: TransportStatus): void => {
+      if (leaving) return; // the node is going: its transport closing is not news
       if (status.type === 'disconnected') membership.connection(false);
       else if (status.type === 'reconnected' || status.type === 'connected') membership.connection(true);
       const level = status.type === 'disconnected' || status.type === 'error' ? 'warn' : 'info';
@@ -103,7 +106,7 @@ export class ClusterNode {
       registry = null;
     }
     membership.start();
-    const node = new ClusterNode(system, transport, remoting, membership, registry);
+    const node = new ClusterNode(system, transport, remoting, membership, registry, () => (leaving = true));
     void system.whenTerminated.then(() => node.leave());
     return node;
   }
@@ -141,6 +144,7 @@ export class ClusterNode {
   /** Leaves the cluster: goodbye broadcast, registry entry removed, transport closed. Idempotent. */
   leave(): Promise<void> {
     this.left ??= (async () => {
+      this.markLeaving();
       this.membership.stop();
       this.remoting.close();
       try {

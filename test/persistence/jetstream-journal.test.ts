@@ -8,7 +8,8 @@ import fc from 'fast-check';
 import { JetStreamJournal, subjectToken } from '../../src/persistence/jetstream-journal.js';
 import { WriterConflictError } from '../../src/persistence/errors.js';
 import type { Journal, JournalRecord } from '../../src/persistence/journal.js';
-import { findNatsServer, NatsServerMissingError, natsServerForFile, startNatsServer } from '../support/nats-server.js';
+import { findNatsServer, NatsServerMissingError, startNatsServer } from '../support/nats-server.js';
+import { natsServerForFile } from '../support/nats-server-for-file.js';
 import { applyAlongsideMemory, assertSameAsMemory, journalContract, journalOps } from './journal-contract.js';
 
 const nats = natsServerForFile();

@@ -8,7 +8,8 @@
 import assert from 'node:assert/strict';
 import { NatsTransport } from '../../src/transport/nats-transport.js';
 import type { NatsTransportOptions } from '../../src/transport/nats-transport.js';
-import { natsServerForFile, startNatsServer } from '../support/nats-server.js';
+import { startNatsServer } from '../support/nats-server.js';
+import { natsServerForFile } from '../support/nats-server-for-file.js';
 import type { NatsServer } from '../support/nats-server.js';
 import { Recorder, transportContract } from './transport-contract.js';
 
