@@ -1,6 +1,10 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { generateNodeKeys } from '../transport/signing.js';
 import type { WaveReport } from '../../actors/mesh-types.js';
 import { startMeshNode } from './mesh-node.js';
 import type { MeshNode, NatsCredentials } from './mesh-node.js';
@@ -18,6 +22,8 @@ export interface ClusterRunOptions {
   readonly speedup: number;
   readonly waves: number;
   readonly credentials?: NatsCredentials;
+  /** Sign every frame between the nodes (Ed25519 keys made for this run). */
+  readonly sign?: boolean;
   readonly json?: boolean;
   readonly quiet?: boolean;
 }
@@ -31,6 +37,7 @@ export interface ClusterRunSummary {
   readonly waves: readonly { readonly waveId: number; readonly reached: number; readonly missing: number; readonly totalMs: number }[];
   readonly cascade: { readonly p50Ms: number; readonly p95Ms: number; readonly maxMs: number };
   readonly startMs: number;
+  readonly signed: boolean;
 }
 
 interface Output {
@@ -54,14 +61,30 @@ export function nodeIds(count: number): string[] {
 const CLI_ENTRY = fileURLToPath(new URL(import.meta.url.endsWith('.ts') ? './main.ts' : './main.js', import.meta.url));
 
 /** The argv of `actormesh node` for one child (the sources need tsx; dist runs as is). */
-function childArgs(file: string, options: ClusterRunOptions, id: string, all: readonly string[]): string[] {
+function childArgs(file: string, options: ClusterRunOptions, id: string, all: readonly string[], signingFile: string | undefined, runId: string): string[] {
   const args = [...(CLI_ENTRY.endsWith('.ts') ? ['--import', 'tsx'] : []), CLI_ENTRY, 'node', '--config', file, '--nats', options.nats, '--node-id', id, '--nodes', all.join(','), '--seed', String(options.seed), '--speedup', String(options.speedup)];
   const c = options.credentials;
   if (c?.user !== undefined) args.push('--nats-user', c.user);
   if (c?.pass !== undefined) args.push('--nats-pass', c.pass);
   if (c?.token !== undefined) args.push('--nats-token', c.token);
   if (c?.tlsCaFile !== undefined) args.push('--nats-tls-ca', c.tlsCaFile);
+  if (signingFile !== undefined) args.push('--signing', signingFile);
+  args.push('--run-id', runId);
   return args;
+}
+
+/** Keys for every node of a signed run, one signing file each (private, 0600) in a fresh directory. */
+function signingFiles(nodes: readonly string[]): { files: Map<string, string>; dir: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'actormesh-signing-'));
+  const keys = new Map(nodes.map((n) => [n, generateNodeKeys()]));
+  const publicKeys = Object.fromEntries([...keys].map(([n, k]) => [n, k.publicKey]));
+  const files = new Map<string, string>();
+  for (const [node, k] of keys) {
+    const file = join(dir, `${node}.json`);
+    writeFileSync(file, JSON.stringify({ privateKey: k.privateKey, publicKeys, requireSigned: true }), { mode: 0o600 });
+    files.set(node, file);
+  }
+  return { files, dir };
 }
 
 /** Runs the spread mesh; resolves to the exit code. */
@@ -73,9 +96,12 @@ export async function runClusterFile(file: string, options: ClusterRunOptions, o
   const children: ChildProcess[] = [];
   const started = performance.now();
   let mesh: MeshNode | undefined;
+  const signing = options.sign === true ? signingFiles(all) : undefined;
+  // This run's placement: entries an earlier run left in the bucket are not ours.
+  const runId = `${process.pid.toString(36)}${Date.now().toString(36)}`;
   try {
     for (const id of all.slice(1)) {
-      const child = spawn(process.execPath, childArgs(file, options, id, all), { stdio: ['ignore', 'ignore', 'pipe'] });
+      const child = spawn(process.execPath, childArgs(file, options, id, all, signing?.files.get(id), runId), { stdio: ['ignore', 'ignore', 'pipe'] });
       let stderr = '';
       child.stderr!.on('data', (chunk: Buffer) => void (stderr += chunk.toString()));
       child.on('exit', (code, signal) => {
@@ -83,8 +109,8 @@ export async function runClusterFile(file: string, options: ClusterRunOptions, o
       });
       children.push(child);
     }
-    log(`cluster: ${all.length} nodes over ${options.nats} (${all.slice(1).join(', ')} in child processes); spawning`);
-    mesh = await startMeshNode({ file, nats: options.nats, nodeId: all[0]!, nodes: all, seed: options.seed, speedup: options.speedup, credentials: options.credentials });
+    log(`cluster: ${all.length} nodes over ${options.nats} (${all.slice(1).join(', ')} in child processes)${signing !== undefined ? ', frames signed (Ed25519)' : ''}; spawning`);
+    mesh = await startMeshNode({ file, nats: options.nats, nodeId: all[0]!, nodes: all, seed: options.seed, speedup: options.speedup, credentials: options.credentials, signingFile: signing?.files.get(all[0]!), runId });
     const startMs = Math.round(performance.now() - started);
     const assignment = mesh.placement.assignment();
     log(`cluster: every node up, sectors placed (${all.map((n) => `${n}: ${assignment[n]?.length ?? 0}`).join(', ')}) in ${startMs} ms`);
@@ -112,6 +138,7 @@ export async function runClusterFile(file: string, options: ClusterRunOptions, o
       waves,
       cascade: { p50Ms: round2(quantile(totals, 0.5)), p95Ms: round2(quantile(totals, 0.95)), maxMs: round2(Math.max(...totals)) },
       startMs,
+      signed: signing !== undefined,
     };
     if (options.json === true) output.out(JSON.stringify(summary));
     else {
@@ -127,6 +154,7 @@ export async function runClusterFile(file: string, options: ClusterRunOptions, o
     await Promise.all(children.map((child) => stopChild(child)));
     await mesh?.placement.clear().catch(() => undefined);
     await mesh?.stop();
+    if (signing !== undefined) rmSync(signing.dir, { recursive: true, force: true });
   }
 }
 
@@ -144,8 +172,8 @@ function stopChild(child: ChildProcess): Promise<void> {
 }
 
 /** `actormesh node`: runs one node until SIGTERM / SIGINT; resolves to the exit code. */
-export async function runNode(file: string, options: { nats: string; nodeId: string; nodes: readonly string[]; rootNode?: string; cluster?: string; seed: number; speedup: number; credentials?: NatsCredentials }, output: Output): Promise<number> {
-  const mesh = await startMeshNode({ file, nats: options.nats, nodeId: options.nodeId, nodes: options.nodes, rootNode: options.rootNode, cluster: options.cluster, seed: options.seed, speedup: options.speedup, credentials: options.credentials });
+export async function runNode(file: string, options: { nats: string; nodeId: string; nodes: readonly string[]; rootNode?: string; cluster?: string; seed: number; speedup: number; credentials?: NatsCredentials; signingFile?: string; runId?: string }, output: Output): Promise<number> {
+  const mesh = await startMeshNode({ file, nats: options.nats, nodeId: options.nodeId, nodes: options.nodes, rootNode: options.rootNode, cluster: options.cluster, seed: options.seed, speedup: options.speedup, credentials: options.credentials, signingFile: options.signingFile, runId: options.runId });
   const units = mesh.placement.assignment()[options.nodeId] ?? [];
   output.err(`node ${options.nodeId}: up, ${units.length} units here (${units.slice(0, 5).join(', ')}${units.length > 5 ? ', ...' : ''})`);
   output.out('ready');

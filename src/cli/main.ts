@@ -34,6 +34,7 @@ import { ActorSystem, repairJournal } from '../index.js';
 import { registerMeshTypes } from '../../actors/mesh-types.js';
 import { runScenario } from '../../actors/mesh/scenario.js';
 import { runClusterFile, runNode } from './cluster-run.js';
+import { generateNodeKeys } from '../transport/signing.js';
 import type { NatsCredentials } from './mesh-node.js';
 import type { RunSummary } from '../../actors/mesh/scenario.js';
 import { formatKpiReport } from '../../actors/protocol/index.js';
@@ -167,6 +168,7 @@ export interface RunOptions {
   readonly natsPass?: string;
   readonly natsToken?: string;
   readonly natsTlsCa?: string;
+  readonly sign?: boolean;
   readonly duration: number;
   readonly seed: number;
   readonly chaosRate: number;
@@ -393,6 +395,7 @@ export async function main(argv: readonly string[] = process.argv, output: Outpu
     .option('--nats-pass <pass>', 'NATS password')
     .option('--nats-token <token>', 'NATS token')
     .option('--nats-tls-ca <file>', "PEM file of the CA of the NATS server's certificate (turns TLS on)")
+    .option('--sign', 'with --nats: sign every frame between the nodes (Ed25519 keys made for the run); unsigned or badly signed frames are refused')
     .action(async (file: string, options: RunOptions) => {
       if (options.nodes !== undefined && options.nats === undefined) {
         output.err(`error: option '--nodes <n>' needs '--nats <url>'`);
@@ -411,7 +414,7 @@ export async function main(argv: readonly string[] = process.argv, output: Outpu
           exitCode = 1;
           return;
         }
-        exitCode = await runClusterFile(file, { nats: options.nats, nodes: options.nodes ?? 3, seed: options.seed, speedup: options.speedup, waves: 5, credentials: credentialsOf(options), json: options.json, quiet: options.quiet }, output);
+        exitCode = await runClusterFile(file, { nats: options.nats, nodes: options.nodes ?? 3, seed: options.seed, speedup: options.speedup, waves: 5, credentials: credentialsOf(options), sign: options.sign, json: options.json, quiet: options.quiet }, output);
         return;
       }
       exitCode = await runFile(file, options, output);
@@ -431,7 +434,9 @@ export async function main(argv: readonly string[] = process.argv, output: Outpu
     .option('--nats-pass <pass>', 'NATS password')
     .option('--nats-token <token>', 'NATS token')
     .option('--nats-tls-ca <file>', "PEM file of the CA of the NATS server's certificate (turns TLS on)")
-    .action(async (options: { config: string; nats: string; nodeId: string; nodes: string[]; rootNode?: string; cluster: string; seed: number; speedup: number; natsUser?: string; natsPass?: string; natsToken?: string; natsTlsCa?: string }) => {
+    .option('--signing <file>', 'sign frames and refuse unsigned ones: a JSON/YAML file with privateKey (or privateKeyFile), publicKeys (or publicKeysFile) of every node, requireSigned')
+    .option('--run-id <id>', 'placement entries written under another run id are left over and ignored (actormesh run sets one per run)')
+    .action(async (options: { runId?: string; signing?: string; config: string; nats: string; nodeId: string; nodes: string[]; rootNode?: string; cluster: string; seed: number; speedup: number; natsUser?: string; natsPass?: string; natsToken?: string; natsTlsCa?: string }) => {
       if (!options.nodes.includes(options.nodeId)) {
         output.err(`error: --node-id '${options.nodeId}' is not one of --nodes (${options.nodes.join(', ')})`);
         exitCode = 1;
@@ -448,7 +453,13 @@ export async function main(argv: readonly string[] = process.argv, output: Outpu
         exitCode = 1;
         return;
       }
-      exitCode = await runNode(options.config, { nats: options.nats, nodeId: options.nodeId, nodes: options.nodes, rootNode: options.rootNode, cluster: options.cluster, seed: options.seed, speedup: options.speedup, credentials: credentialsOf(options) }, output);
+      exitCode = await runNode(options.config, { nats: options.nats, nodeId: options.nodeId, nodes: options.nodes, rootNode: options.rootNode, cluster: options.cluster, seed: options.seed, speedup: options.speedup, credentials: credentialsOf(options), signingFile: options.signing, runId: options.runId }, output);
+    });
+  program
+    .command('keygen')
+    .description("make an Ed25519 key pair for a node's signing file (JSON on stdout: privateKey, publicKey)")
+    .action(() => {
+      output.out(JSON.stringify(generateNodeKeys(), null, 2));
     });
   program
     .command('journal')

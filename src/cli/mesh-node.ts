@@ -1,4 +1,8 @@
 import { readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { loadSigningConfig } from '../transport/signing.js';
+import type { SigningSetup } from '../transport/signing.js';
 import { ActorSystem } from '../index.js';
 import type { ActorRef } from '../index.js';
 import { ClusterNode } from '../transport/cluster-node.js';
@@ -36,6 +40,14 @@ export interface MeshNodeOptions {
   readonly credentials?: NatsCredentials;
   /** How long to wait for every node to be up before placing, ms (default 30 s). */
   readonly joinTimeoutMs?: number;
+  /**
+   * A signing file (JSON or YAML: `privateKey` or `privateKeyFile`, `publicKeys` or
+   * `publicKeysFile`, `requireSigned`): every frame this node sends is signed, unsigned or
+   * badly signed frames are refused (see loadSigningConfig).
+   */
+  readonly signingFile?: string;
+  /** Placement entries of other runs are ignored (see ClusterPlacementOptions.runId). */
+  readonly runId?: string;
 }
 
 /** What `--nats-user`, `--nats-pass`, `--nats-token` and `--nats-tls-ca` give. */
@@ -71,14 +83,16 @@ export async function startMeshNode(options: MeshNodeOptions): Promise<MeshNode>
     if (analysis.plan === undefined || analysis.problems.length > 0) throw new Error(`${options.file}: ${analysis.problems.length} problem(s); run actormesh validate ${options.file}`);
     const lanes = admissionSettingsOf(loaded);
     if (lanes !== undefined) configureAdmission(system, lanes);
+    const signing = options.signingFile === undefined ? undefined : loadSigningFile(options.signingFile, options.nodeId);
     const node = await ClusterNode.start(system, {
       transport: new NatsTransport({ servers: options.nats, connection: connectionOf(options.credentials) }),
       heartbeatMs: options.heartbeatMs ?? 250,
       missedHeartbeats: options.missedHeartbeats ?? 4,
+      ...(signing !== undefined ? { signing } : {}),
     });
     await waitForNodes(node, options.nodes, options.joinTimeoutMs ?? 30_000);
     const units = analysis.plan.root.children.flatMap((child) => [...child.names]);
-    const placement = await ClusterPlacement.start(node, { units, rootName: analysis.plan.root.names[0]!, rootNode, nodes: options.nodes });
+    const placement = await ClusterPlacement.start(node, { units, rootName: analysis.plan.root.names[0]!, rootNode, nodes: options.nodes, ...(options.runId !== undefined ? { runId: options.runId } : {}) });
     const tree = spawnTree(system, loaded, { placement });
     placement.bind(tree.root);
     return {
@@ -108,6 +122,17 @@ export async function waitForNodes(node: ClusterNode, nodes: readonly string[], 
     if (Date.now() > deadline) throw new Error(`node ${node.nodeId}: nodes ${missing.join(', ')} did not join within ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
+}
+
+/** Reads and checks a signing file (errors name the file and the field). */
+export function loadSigningFile(file: string, nodeId: string): SigningSetup {
+  let config: unknown;
+  try {
+    config = parseYaml(readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new Error(`signing file ${file}: ${(error as Error).message}`, { cause: error });
+  }
+  return loadSigningConfig(config, file, { baseDir: dirname(file), selfId: nodeId });
 }
 
 function connectionOf(credentials: NatsCredentials | undefined): Record<string, unknown> {

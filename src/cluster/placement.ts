@@ -32,6 +32,12 @@ export interface ClusterPlacementOptions {
   readonly claimGraceMs?: number;
   /** The KV bucket (default 'placement'). */
   readonly bucket?: string;
+  /**
+   * The run this placement belongs to: entries written under another run id are left over
+   * and start again from the first assignment. Nodes restarting within one run keep it, so a
+   * node that comes back takes nothing back. Default: none (entries are kept across runs).
+   */
+  readonly runId?: string;
 }
 
 /** What a unit's entry in the bucket holds. */
@@ -39,6 +45,8 @@ interface UnitEntry {
   readonly node: string;
   /** The node it was taken over from (absent for the first assignment). */
   readonly from?: string;
+  /** The run that wrote it (ClusterPlacementOptions.runId). */
+  readonly run?: string;
 }
 
 /** A notice between the placement services of the nodes. */
@@ -142,17 +150,23 @@ export class ClusterPlacement implements TreePlacement {
   private async load(): Promise<void> {
     const { units, nodes } = this.options;
     const self = this.node.nodeId;
+    const run = this.options.runId;
+    const mine = (): UnitEntry => (run === undefined ? { node: self } : { node: self, run });
+    // Left over from another run, or naming a node outside this cluster: not this run's placement.
+    const stale = (entry: UnitEntry): boolean => entry.run !== run || !nodes.includes(entry.node);
     for (let i = 0; i < units.length; i++) {
       const unit = units[i]!;
       const first = nodes[i % nodes.length]!;
       let entry = await this.kv.get<UnitEntry>(unit);
-      if (entry === undefined && first === self && (await this.kv.create(unit, { node: self } satisfies UnitEntry)) === null) entry = await this.kv.get<UnitEntry>(unit);
-      // An entry naming a node outside this cluster is left over from an earlier run with
-      // other nodes: the unit's first owner takes it back (compare-and-set, as any claim).
-      if (entry !== undefined && !nodes.includes(entry.value.node)) {
-        if (first === self && (await this.kv.update(unit, { node: self } satisfies UnitEntry, entry.revision)) !== null) entry = undefined;
-        else entry = (await this.kv.get<UnitEntry>(unit)) ?? entry;
-        if (entry !== undefined && !nodes.includes(entry.value.node)) entry = undefined;
+      if (entry === undefined && first === self && (await this.kv.create(unit, mine())) === null) entry = await this.kv.get<UnitEntry>(unit);
+      if (entry !== undefined && stale(entry.value)) {
+        // The unit's first owner takes it back (compare-and-set, as any claim); the others
+        // count on that and hear of anything else through notices and resyncs.
+        if (first === self) {
+          const won = await this.kv.update(unit, mine(), entry.revision);
+          entry = won === null ? await this.kv.get<UnitEntry>(unit) : undefined;
+        }
+        if (entry !== undefined && stale(entry.value)) entry = undefined;
       }
       this.owners.set(unit, entry?.value.node ?? first);
     }
@@ -202,7 +216,7 @@ export class ClusterPlacement implements TreePlacement {
         return;
       }
       const self = this.node.nodeId;
-      const value: UnitEntry = { node: self, from: dead };
+      const value: UnitEntry = this.options.runId === undefined ? { node: self, from: dead } : { node: self, from: dead, run: this.options.runId };
       const won = entry === undefined ? await this.kv.create(unit, value) : await this.kv.update(unit, value, entry.revision);
       if (won === null) {
         const now = await this.kv.get<UnitEntry>(unit);
@@ -227,7 +241,7 @@ export class ClusterPlacement implements TreePlacement {
       for (const unit of this.options.units) {
         if (this.stopped) return;
         const entry = await this.kv.get<UnitEntry>(unit);
-        if (entry !== undefined) this.moved(unit, entry.value.node);
+        if (entry !== undefined && entry.value.run === this.options.runId && this.options.nodes.includes(entry.value.node)) this.moved(unit, entry.value.node);
       }
     } catch (error) {
       this.node.system.log.warn({ err: error }, 'placement: resync failed; the next membership change retries');

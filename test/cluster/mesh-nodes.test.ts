@@ -40,12 +40,13 @@ describe('the 30k mesh over three node processes (NATS)', function () {
     for (const child of children.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   });
 
-  it('actormesh run --nats URL --nodes 3: every wave reaches all 30,000 agents across the processes', async () => {
+  it('actormesh run --nats URL --nodes 3 --sign: every wave reaches all 30,000 agents across the processes, every frame signed', async () => {
     const out: string[] = [];
     const err: string[] = [];
-    const code = await main(['node', 'actormesh', 'run', MESH, '--nats', nats().url, '--nodes', '3', '--json', '--quiet'], { out: (t) => out.push(t), err: (t) => err.push(t) });
+    const code = await main(['node', 'actormesh', 'run', MESH, '--nats', nats().url, '--nodes', '3', '--sign', '--json', '--quiet'], { out: (t) => out.push(t), err: (t) => err.push(t) });
     assert.equal(code, 0, err.join('\n'));
-    const summary = JSON.parse(out.join('\n')) as { agents: number; nodes: { node: string; units: number }[]; waves: { reached: number; missing: number }[]; cascade: { p95Ms: number } };
+    const summary = JSON.parse(out.join('\n')) as { agents: number; signed: boolean; nodes: { node: string; units: number }[]; waves: { reached: number; missing: number }[]; cascade: { p95Ms: number } };
+    assert.equal(summary.signed, true);
     assert.equal(summary.agents, 30_000);
     assert.deepEqual(summary.nodes, [{ node: 'n1', units: 34 }, { node: 'n2', units: 33 }, { node: 'n3', units: 33 }]);
     assert.equal(summary.waves.length, 5);
