@@ -15,7 +15,9 @@ async function run(...args: string[]): Promise<{ code: number; out: string; err:
 
 describe('cli: cluster options (actormesh run --nats, actormesh node, keygen)', () => {
   it('refuses --nodes without --nats, a bad NATS URL and a bad node count', async () => {
-    assert.match((await run('run', 'examples/mesh-30k.yaml', '--nodes', '3')).err, /'--nodes <n>' needs '--nats <url>'/);
+    assert.match((await run('run', 'examples/mesh-30k.yaml', '--nodes', '3')).err, /option '--nodes' needs '--nats <url>'/);
+    assert.match((await run('run', 'examples/mesh-30k.yaml', '--sign')).err, /option '--sign' needs '--nats <url>'/);
+    assert.match((await run('run', 'examples/mesh-30k.yaml', '--nats-user', 'u')).err, /option '--nats-user' needs '--nats <url>'/);
     const url = await run('run', 'examples/mesh-30k.yaml', '--nats', 'localhost:4222');
     assert.equal(url.code, 1);
     assert.match(url.err, /expected a NATS URL such as nats:\/\/127\.0\.0\.1:4222 \(got 'localhost:4222'\)/);

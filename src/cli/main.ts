@@ -397,8 +397,14 @@ export async function main(argv: readonly string[] = process.argv, output: Outpu
     .option('--nats-tls-ca <file>', "PEM file of the CA of the NATS server's certificate (turns TLS on)")
     .option('--sign', 'with --nats: sign every frame between the nodes (Ed25519 keys made for the run); unsigned or badly signed frames are refused')
     .action(async (file: string, options: RunOptions) => {
-      if (options.nodes !== undefined && options.nats === undefined) {
-        output.err(`error: option '--nodes <n>' needs '--nats <url>'`);
+      if (options.observeToken !== undefined && options.observe === undefined) {
+        output.err(`error: option '--observe-token <token>' needs '--observe <host:port>'`);
+        exitCode = 1;
+        return;
+      }
+      const needsNats = (['nodes', 'sign', 'natsUser', 'natsPass', 'natsToken', 'natsTlsCa'] as const).find((key) => options[key] !== undefined);
+      if (needsNats !== undefined && options.nats === undefined) {
+        output.err(`error: option '--${needsNats.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())}' needs '--nats <url>'`);
         exitCode = 1;
         return;
       }
