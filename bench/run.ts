@@ -38,6 +38,7 @@ const scenarios: Record<string, () => Promise<Scenario>> = {
   'wasm-runaway': async () => (await import('./wasm.bench.js')).runWasmRunaway,
   world: async () => (await import('./world.bench.js')).runWorld,
   'cluster-mesh': async () => (await import('./cluster-mesh.bench.js')).runClusterMesh,
+  cluster: async () => (await import('./cluster.bench.js')).runCluster,
   realizer: async () => (await import('./realizer.bench.js')).runRealizer,
 };
 

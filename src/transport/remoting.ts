@@ -1,11 +1,12 @@
 import type { ActorRef, ActorRefData, AskOptions, ForeignDeathTarget } from '../actor-ref.js';
 import { cellOf, watchLocal } from '../actor-cell.js';
+import type { ActorCell } from '../actor-cell.js';
 import { ask } from '../ask.js';
 import type { PromiseRef } from '../ask.js';
 import { AskEnvelope } from '../envelope.js';
 import { ActorTerminatedError, AskFailedError, MailboxFullError, messageTypeOf } from '../errors.js';
 import type { ActorSystem } from '../system.js';
-import { BatchWriter, EnvelopeCodec, Kind, registerRefClass, splitBatch } from './codec.js';
+import { BatchWriter, EnvelopeCodec, Kind, registerRefClass } from './codec.js';
 import type { WireEnvelope } from './codec.js';
 import { EnvelopeTooLargeError, NodeDownError, TransportDownError } from './errors.js';
 import { FrameError, decodeFrame, encodeFrame } from './frame.js';
@@ -14,6 +15,9 @@ import { RemoteRef } from './remote-ref.js';
 import type { Transport } from './transport.js';
 
 registerRefClass(RemoteRef);
+
+/** Most local actors whose cells the inbound path keeps (see Remoting.cellAt). */
+const CELL_CACHE_SIZE = 10_000;
 
 /**
  * The remoting layer of one node (ADR 0009): turns tells, asks and watches on remote refs
@@ -36,15 +40,13 @@ export interface RemotingOptions {
   readonly requireSigned?: boolean;
 }
 
-interface Pending {
-  readonly path: string;
-  readonly message: unknown;
-  readonly reply: { fail(error: Error): void } | null;
-}
+/** What an ask's envelope carries to fail the ask when the envelope is dropped. */
+type Reply = { fail(error: Error): void } | null;
 
 interface Outbox {
   readonly writer: BatchWriter;
-  pending: Pending[];
+  /** The tells in the batch, flat: path, message, reply, path, message, reply ... (no object per tell). */
+  pending: unknown[];
 }
 
 export class Remoting {
@@ -62,6 +64,9 @@ export class Remoting {
   /** Remote actors watched from here: key node + path -> the local watchers. */
   private readonly watchedThere = new Map<string, { ref: RemoteRef<unknown>; watchers: Set<ForeignDeathTarget> }>();
   private readonly downNodes = new Set<string>();
+  /** Local actors by path, for inbound envelopes (see cellAt). */
+  private readonly cells = new Map<string, ActorCell<unknown>>();
+  private lastCell: ActorCell<unknown> | null = null;
   private readonly sweep: NodeJS.Timeout;
   private closed = false;
   /** Frames and envelopes counted (for metrics and tests). */
@@ -135,26 +140,25 @@ export class Remoting {
     if (!this.downNodes.has(target.node)) this.enqueue(target.node, [Kind.Unwatch, target.path], target.path, undefined, null);
   }
 
-  private enqueue(node: string, envelope: WireEnvelope, path: string, message: unknown, reply: Pending['reply']): void {
+  private enqueue(node: string, envelope: WireEnvelope, path: string, message: unknown, reply: Reply): void {
     if (this.closed || this.downNodes.has(node)) {
       this.undeliverable(node, path, message, reply, this.closed ? 'node-left' : 'node-down', new NodeDownError(node, this.closed ? 'this node has left the cluster' : 'declared dead'));
       return;
     }
-    let bytes: Uint8Array;
+    let outbox = this.outboxes.get(node);
+    if (outbox === undefined) this.outboxes.set(node, (outbox = { writer: new BatchWriter(), pending: [] }));
+    let length: number;
     try {
-      bytes = this.codec.encode(envelope, node);
+      length = this.codec.encodeTo(envelope, node, outbox.writer, this.options.maxEnvelopeBytes);
     } catch (error) {
       this.undeliverable(node, path, message, reply, 'unencodable', error instanceof Error ? error : new Error(String(error)));
       return;
     }
-    if (bytes.length > this.options.maxEnvelopeBytes) {
-      this.undeliverable(node, path, message, reply, 'envelope-too-large', new EnvelopeTooLargeError(node, path, bytes.length, this.options.maxEnvelopeBytes));
+    if (length > this.options.maxEnvelopeBytes) {
+      this.undeliverable(node, path, message, reply, 'envelope-too-large', new EnvelopeTooLargeError(node, path, length, this.options.maxEnvelopeBytes));
       return;
     }
-    let outbox = this.outboxes.get(node);
-    if (outbox === undefined) this.outboxes.set(node, (outbox = { writer: new BatchWriter(), pending: [] }));
-    outbox.writer.append(bytes);
-    if (envelope[0] === Kind.Tell) outbox.pending.push({ path, message, reply });
+    if (envelope[0] === Kind.Tell) outbox.pending.push(path, message, reply);
     if (outbox.writer.bytes >= this.options.batchBytes) this.flushNode(node);
     else if (!this.flushScheduled) {
       this.flushScheduled = true;
@@ -171,7 +175,8 @@ export class Remoting {
     const pending = outbox.pending;
     outbox.pending = [];
     let sent: boolean;
-    let error: Error = new TransportDownError(this.transport.kind, node);
+    // Built only when needed: an Error (its stack) per frame sent was a measurable cost.
+    let error: Error | null = null;
     try {
       sent = this.transport.send(node, frame);
     } catch (refused) {
@@ -184,11 +189,17 @@ export class Remoting {
       this.counters.envelopesSent += count;
       return;
     }
-    for (const p of pending) this.undeliverable(node, p.path, p.message, p.reply, 'transport-disconnected', error);
+    error ??= new TransportDownError(this.transport.kind, node);
+    this.undeliverableAll(node, pending, 'transport-disconnected', error);
+  }
+
+  /** undeliverable for each tell of a batch's `pending` list. */
+  private undeliverableAll(node: string, pending: unknown[], reason: string, error: Error): void {
+    for (let i = 0; i < pending.length; i += 3) this.undeliverable(node, pending[i] as string, pending[i + 1], pending[i + 2] as Reply, reason, error);
   }
 
   /** A dead letter for an envelope that never left, and its ask failed at once. */
-  private undeliverable(node: string, path: string, message: unknown, reply: Pending['reply'], reason: string, error: Error): void {
+  private undeliverable(node: string, path: string, message: unknown, reply: Reply, reason: string, error: Error): void {
     if (message !== undefined || reply !== null) this.system.deadLetter({ path: `am://${this.system.name}@${node}${path}` }, message, reason, error, reply !== null);
     reply?.fail(error);
   }
@@ -213,8 +224,18 @@ export class Remoting {
       return;
     }
     this.counters.framesReceived++;
-    const { entries, truncated } = splitBatch(payload);
-    for (const entry of entries) this.onEnvelope(from, entry);
+    // The entries of the batch ([u32 length][envelope], see splitBatch), read in place.
+    const view = new DataView(payload.buffer, payload.byteOffset, payload.byteLength);
+    let truncated = false;
+    for (let at = 0; at < payload.length; ) {
+      const end = at + 4 > payload.length ? -1 : at + 4 + view.getUint32(at);
+      if (end < 0 || end > payload.length) {
+        truncated = true;
+        break;
+      }
+      this.onEnvelope(from, payload, at + 4, end);
+      at = end;
+    }
     if (truncated) this.system.deadLetter({ path: `am://${this.system.name}@${from}` }, undefined, 'undecodable', new TypeError(`frame from '${from}': its last envelope runs past the end of the batch`), false);
   }
 
@@ -233,17 +254,18 @@ export class Remoting {
     if (this.system.eventsObserved) this.system.publish({ type: 'cluster-frame-refused', timestamp: Date.now(), path: '/system/cluster', from, kind, bytes, error });
   }
 
-  private onEnvelope(from: string, bytes: Uint8Array): void {
-    const where = { path: `am://${this.system.name}@${from}` };
-    if (bytes.length > this.options.maxEnvelopeBytes) {
-      this.system.deadLetter(where, undefined, 'envelope-too-large', new EnvelopeTooLargeError(this.system.node, '?', bytes.length, this.options.maxEnvelopeBytes), false);
+  /** The envelope in `payload[start, end)`. */
+  private onEnvelope(from: string, payload: Uint8Array, start: number, end: number): void {
+    const length = end - start;
+    if (length > this.options.maxEnvelopeBytes) {
+      this.system.deadLetter({ path: `am://${this.system.name}@${from}` }, undefined, 'envelope-too-large', new EnvelopeTooLargeError(this.system.node, '?', length, this.options.maxEnvelopeBytes), false);
       return;
     }
     let decoded: ReturnType<EnvelopeCodec['decode']>;
     try {
-      decoded = this.codec.decode(bytes);
+      decoded = this.codec.decodeRange(payload, start, end);
     } catch (error) {
-      this.system.deadLetter(where, undefined, 'undecodable', error, false);
+      this.system.deadLetter({ path: `am://${this.system.name}@${from}` }, undefined, 'undecodable', error, false);
       return;
     }
     this.counters.envelopesReceived++;
@@ -285,9 +307,9 @@ export class Remoting {
       entry.ref.tell(message);
       return;
     }
-    const target = cellOf(this.system.lookup(path));
+    const target = this.cellAt(path);
     // The sender's pending asks in this message: told at once if it is dropped or fails here.
-    const askers = replyRefs.filter((ref) => ref.node === from);
+    const askers = replyRefs.length === 0 ? replyRefs : replyRefs.filter((ref) => ref.node === from);
     if (target === null) {
       this.system.deadLetter({ path }, message, 'recipient-not-found', undefined, askers.length > 0);
       for (const asker of askers) this.sendAskFailed(from, asker.path, new ActorTerminatedError(path, messageTypeOf(message)));
@@ -295,6 +317,30 @@ export class Remoting {
     }
     if (askers.length === 0) target.tell(message);
     else target.deliver(new AskEnvelope(message, { fail: (error: Error) => askers.forEach((asker) => this.sendAskFailed(from, asker.path, error)) }));
+  }
+
+  /**
+   * The live local actor at `path`, or null. Cached: walking the tree segment by segment for
+   * every envelope cost more than decoding it. A cached cell that has terminated is looked up
+   * again (a new actor may have taken the name), so this answers as `system.lookup` does.
+   */
+  private cellAt(path: string): ActorCell<unknown> | null {
+    // Runs of envelopes for one actor are the common case: the last one is checked first.
+    const last = this.lastCell;
+    if (last !== null && path === last.path && !last.isTerminated) return last;
+    const cached = this.cells.get(path);
+    if (cached !== undefined && !cached.isTerminated) return (this.lastCell = cached);
+    // A path that is not absolute names no actor (lookup would throw, losing the rest of the frame).
+    const cell = path.startsWith('/') ? cellOf(this.system.lookup(path)) : null;
+    if (cell === null) {
+      this.cells.delete(path);
+      if (this.lastCell?.path === path) this.lastCell = null;
+      return null;
+    }
+    // Bounded: a sender naming ever new paths must not grow it without end.
+    if (this.cells.size >= CELL_CACHE_SIZE) this.cells.clear();
+    this.cells.set(path, cell);
+    return (this.lastCell = cell);
   }
 
   private sendAskFailed(node: string, replyPath: string, error: Error): void {
@@ -336,7 +382,7 @@ export class Remoting {
     if (outbox !== undefined) {
       this.outboxes.delete(node);
       const error = new NodeDownError(node, 'declared dead');
-      for (const p of outbox.pending) this.undeliverable(node, p.path, p.message, p.reply, 'node-down', error);
+      this.undeliverableAll(node, outbox.pending, 'node-down', error);
     }
     for (const [key, entry] of this.watchedThere) {
       if (entry.ref.node !== node) continue;
@@ -373,6 +419,8 @@ export class Remoting {
     clearInterval(this.sweep);
     for (const stop of this.watchedHere.values()) stop();
     this.watchedHere.clear();
+    this.cells.clear();
+    this.lastCell = null;
   }
 }
 
