@@ -44,7 +44,7 @@ describe('the 30k mesh over three node processes (NATS)', function () {
     const out: string[] = [];
     const err: string[] = [];
     const code = await main(['node', 'actormesh', 'run', MESH, '--nats', nats().url, '--nodes', '3', '--sign', '--json', '--quiet'], { out: (t) => out.push(t), err: (t) => err.push(t) });
-    assert.equal(code, 0, err.join('\n'));
+    assert.equal(code, 0, err.join('\n') + '\n' + out.join('\n'));
     const summary = JSON.parse(out.join('\n')) as { agents: number; signed: boolean; nodes: { node: string; units: number }[]; waves: { reached: number; missing: number }[]; cascade: { p95Ms: number } };
     assert.equal(summary.signed, true);
     assert.equal(summary.agents, 30_000);
