@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generateNodeKeys } from '../transport/signing.js';
 import type { WaveReport } from '../../actors/mesh-types.js';
+import type { PlanNode } from '../../supervisors/config/index.js';
 import { startMeshNode } from './mesh-node.js';
 import type { MeshNode, NatsCredentials } from './mesh-node.js';
 
@@ -50,6 +51,12 @@ const round2 = (x: number): number => Math.round(x * 100) / 100;
 function quantile(values: readonly number[], q: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] ?? NaN;
+}
+
+/** The leaves a plan node stands for (the mesh's agents): its replicas times its children's leaves. */
+function leafCount(node: PlanNode): number {
+  if (node.children.length === 0) return node.names.length;
+  return node.names.length * node.children.reduce((sum, child) => sum + leafCount(child), 0);
 }
 
 /** Node ids n1..nN. */
@@ -117,10 +124,18 @@ export async function runClusterFile(file: string, options: ClusterRunOptions, o
     const root = mesh.root;
     const askTimeoutMs = 30_000;
     let waveId = 0;
+    // Every agent registers (sets up its simulation) on a first wave. Cold processes may take
+    // longer than a level waits for its children: registering is repeated until every agent
+    // the tree file describes has answered (an agent registered twice keeps its first setup).
+    const expected = leafCount(mesh.tree.plan.root);
     const t0 = performance.now();
-    const registration = await root.ask<WaveReport>((replyTo) => ({ type: 'wave', waveId: ++waveId, replyTo, register: true }), { timeoutMs: askTimeoutMs + 10_000 });
+    let registered = 0;
+    for (let attempt = 1; attempt <= 3 && registered < expected; attempt++) {
+      const registration = await root.ask<WaveReport>((replyTo) => ({ type: 'wave', waveId: ++waveId, replyTo, register: true }), { timeoutMs: askTimeoutMs + 10_000 });
+      registered = registration.counts.ready + registration.counts.transit + registration.counts.conflict;
+      if (registered < expected) log(`phase: register attempt ${attempt}: ${registered} of ${expected} agents answered; again`);
+    }
     const registrationMs = Math.round(performance.now() - t0);
-    const registered = registration.counts.ready + registration.counts.transit + registration.counts.conflict;
     log(`phase: register (${registered} agents in ${registrationMs} ms)`);
     const waves: ClusterRunSummary['waves'][number][] = [];
     for (let i = 0; i < options.waves; i++) {
@@ -146,7 +161,7 @@ export async function runClusterFile(file: string, options: ClusterRunOptions, o
       for (const w of waves) output.out(`  wave ${w.waveId}: reached ${w.reached.toLocaleString('en-US')}, missing ${w.missing}, ${w.totalMs} ms`);
       output.out(`  cascade p50 ${summary.cascade.p50Ms} ms, p95 ${summary.cascade.p95Ms} ms`);
     }
-    return waves.every((w) => w.reached === registered && w.missing === 0) ? 0 : 1;
+    return registered === expected && waves.every((w) => w.reached === expected && w.missing === 0) ? 0 : 1;
   } finally {
     // The run is over: no node takes over another's sectors while they all go, and the run's
     // placement ends with it (the next run, perhaps on other nodes, starts from the round-robin).
