@@ -102,7 +102,6 @@ export interface CellHost extends AskHost {
   detectDeadlock(cell: ActorCell<any>): void;
 }
 
-/** The rarely used parts of a cell. */
 /** Who hears of a cell's death: another cell, or a stand-in for a watcher on another node. */
 interface Watcher {
   sendSystem(message: SystemMessage): void;
@@ -129,6 +128,7 @@ export function watchLocal(target: ActorRef<any>, onDeath: (target: ActorRef<unk
   return () => cell.sendSystem(new SystemMessage(Sys.Unwatch, watcher as unknown as ActorCell<any>));
 }
 
+/** The rarely used parts of a cell. */
 class CellExtras {
   watchers: Set<Watcher> | null = null;
   watching: Set<ActorCell<any>> | null = null;
