@@ -3,6 +3,7 @@ import type { WorldProblem, WorldProblemKind } from './errors.js';
 import { OPEN } from './types.js';
 import type { EdgeAttributes, EdgeOptions, JsonValue } from './types.js';
 import type { EdgeHandle, WorldTopology } from './topology.js';
+import type { ReachGraph } from './reachability.js';
 import { WorldBuilder, checkStringList, describe, formatWorldPath } from './world-graph.js';
 import type { EntityView, WorldGraph } from './world-graph.js';
 
@@ -129,6 +130,24 @@ export class CompactWorld implements WorldTopology {
     if (s === undefined) return;
     const { offsets, targets, attributeIndex, attributeTable, ids } = this;
     for (let e = offsets[s]!, end = offsets[s + 1]!; e < end; e++) visit(e, attributeTable[attributeIndex[e]!]!, ids[targets[e]!]!);
+  }
+
+  /**
+   * @internal The graph as Reachability walks it, keyed by entity number over the arrays:
+   * no id lookups per visited entity or edge (see ReachGraph).
+   */
+  reachGraph(): ReachGraph {
+    const { index, ids, offsets, targets, attributeIndex, attributeTable } = this;
+    return {
+      key: (id) => index.get(id),
+      id: (key) => ids[key as number]!,
+      forEachOut: (node, visit) => {
+        for (let e = offsets[node as number]!, end = offsets[(node as number) + 1]!; e < end; e++) visit(e, attributeTable[attributeIndex[e]!]!, targets[e]!);
+      },
+      edgeSource: (edge) => this.index.get(this.edgeSource(edge))!,
+      edgeTarget: (edge) => targets[this.edgeNumber(edge)]!,
+      edgeAttributes: (edge) => this.edgeAttributes(edge),
+    };
   }
 
   /** The source entity of an edge handle; throws RangeError for a handle this world did not give out. */

@@ -1,18 +1,18 @@
 /**
- * A binary min-heap of (priority, entity id) pairs in two parallel arrays (no per-entry
+ * A binary min-heap of (priority, entity) pairs (an entity id, or an entity number in a compact world) in two parallel arrays (no per-entry
  * object), for the Dijkstra searches. Duplicates are allowed: callers use lazy deletion
  * (skip a popped entry whose priority is worse than the best known).
  */
-export class MinHeap {
+export class MinHeap<V = string> {
   private readonly keys: number[] = [];
-  private readonly values: string[] = [];
+  private readonly values: V[] = [];
 
   get size(): number {
     return this.keys.length;
   }
 
   /** Adds `value` with priority `key`. */
-  push(key: number, value: string): void {
+  push(key: number, value: V): void {
     const keys = this.keys;
     const values = this.values;
     let i = keys.length;
@@ -35,7 +35,7 @@ export class MinHeap {
   }
 
   /** Removes the entry with the smallest priority; call `peekKey` first for its priority. */
-  pop(): string | undefined {
+  pop(): V | undefined {
     const keys = this.keys;
     const values = this.values;
     if (keys.length === 0) return undefined;

@@ -4,6 +4,7 @@ import { WorldConfigError } from './errors.js';
 import type { WorldProblem, WorldProblemKind } from './errors.js';
 import { OPEN } from './types.js';
 import type { EdgeHandle, WorldTopology } from './topology.js';
+import type { ReachGraph } from './reachability.js';
 import type { AgentSpec, EdgeAttributes, EdgeOptions, EntityAttributes, JsonValue } from './types.js';
 
 /**
@@ -139,6 +140,19 @@ export class WorldGraph implements WorldTopology {
 
   edgeAttributes(edge: EdgeHandle): EdgeAttributes {
     return this.graph.getEdgeAttributes(String(edge));
+  }
+
+  /** @internal The graph as Reachability walks it: graphology's own iteration, keyed by id (see ReachGraph). */
+  reachGraph(): ReachGraph {
+    const graph = this.graph;
+    return {
+      key: (id) => (graph.hasNode(id) ? id : undefined),
+      id: (key) => key as string,
+      forEachOut: (node, visit) => graph.forEachOutEdge(node as string, (edge, attributes, _source, target) => visit(edge, attributes, target)),
+      edgeSource: (edge) => graph.source(String(edge)),
+      edgeTarget: (edge) => graph.target(String(edge)),
+      edgeAttributes: (edge) => graph.getEdgeAttributes(String(edge)),
+    };
   }
 
   /** Every entity id, in insertion order. */
