@@ -6,6 +6,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generateNodeKeys } from '../transport/signing.js';
 import type { WaveReport } from '../../actors/mesh-types.js';
+import { meshSettings } from '../../actors/mesh-types.js';
+import { runAdaptiveGather } from '../../actors/mesh/gather-round.js';
 import type { PlanNode } from '../../supervisors/config/index.js';
 import { startMeshNode } from './mesh-node.js';
 import type { MeshNode, NatsCredentials } from './mesh-node.js';
@@ -37,6 +39,8 @@ export interface ClusterRunSummary {
   readonly registration: { readonly reached: number; readonly ms: number };
   readonly waves: readonly { readonly waveId: number; readonly reached: number; readonly missing: number; readonly totalMs: number }[];
   readonly cascade: { readonly p50Ms: number; readonly p95Ms: number; readonly maxMs: number };
+  /** The calibration round, then the measured rounds. */
+  readonly scatterGather: readonly { readonly agents: number; readonly sent: number; readonly ready: number; readonly inWindow: number; readonly missingChildren: number; readonly verdict: string }[];
   readonly startMs: number;
   readonly signed: boolean;
 }
@@ -144,6 +148,15 @@ export async function runClusterFile(file: string, options: ClusterRunOptions, o
       waves.push({ waveId, reached: report.counts.ready + report.counts.transit + report.counts.conflict, missing: report.missing, totalMs: round2(performance.now() - w0) });
     }
     const totals = waves.map((w) => w.totalMs);
+    // Predictive scatter-gather across the nodes (MESH-30K 3.1, 3.2): a fresh heartbeat, then a
+    // calibration round and two measured rounds, as the in-memory main job runs them. (Across
+    // machines their clocks must agree to a few ms: T is an epoch time every level reads.)
+    log('phase: scatter-gather');
+    await root.ask((replyTo) => ({ type: 'heartbeat-now', replyTo }), { timeoutMs: askTimeoutMs });
+    const settings = meshSettings(mesh.system);
+    const spreads = waves.map((w) => w.totalMs).sort((a, b) => a - b);
+    const rounds = await runAdaptiveGather(root, { rounds: 2, runtimeSpreadMs: spreads[Math.floor(spreads.length / 2)]!, maxReplyMs: settings.maxReplyMs, speedup: settings.speedup, firstGatherId: 1 });
+    const gathers = rounds.map(({ round }) => ({ agents: round.report.agents, sent: round.report.sent, ready: round.report.ready, inWindow: round.report.inWindow, missingChildren: round.report.missingChildren, verdict: round.verdict.status }));
     const summary: ClusterRunSummary = {
       file,
       nats: options.nats,
@@ -152,6 +165,7 @@ export async function runClusterFile(file: string, options: ClusterRunOptions, o
       registration: { reached: registered, ms: registrationMs },
       waves,
       cascade: { p50Ms: round2(quantile(totals, 0.5)), p95Ms: round2(quantile(totals, 0.95)), maxMs: round2(Math.max(...totals)) },
+      scatterGather: gathers,
       startMs,
       signed: signing !== undefined,
     };
@@ -160,6 +174,7 @@ export async function runClusterFile(file: string, options: ClusterRunOptions, o
       output.out(`mesh over ${all.length} nodes: ${summary.agents.toLocaleString('en-US')} agents, sectors ${summary.nodes.map((n) => `${n.node}=${n.units}`).join(' ')}`);
       for (const w of waves) output.out(`  wave ${w.waveId}: reached ${w.reached.toLocaleString('en-US')}, missing ${w.missing}, ${w.totalMs} ms`);
       output.out(`  cascade p50 ${summary.cascade.p50Ms} ms, p95 ${summary.cascade.p95Ms} ms`);
+      gathers.forEach((g, i) => output.out(`  scatter-gather ${i === 0 ? 'calibration' : `round ${i}`}: ${g.agents.toLocaleString('en-US')} agents, ${g.sent.toLocaleString('en-US')} probed, ${g.ready.toLocaleString('en-US')} READY in time, ${g.inWindow.toLocaleString('en-US')} in the window: ${g.verdict}`));
     }
     return registered === expected && waves.every((w) => w.reached === expected && w.missing === 0) ? 0 : 1;
   } finally {

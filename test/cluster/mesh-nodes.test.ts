@@ -45,12 +45,16 @@ describe('the 30k mesh over three node processes (NATS)', function () {
     const err: string[] = [];
     const code = await main(['node', 'actormesh', 'run', MESH, '--nats', nats().url, '--nodes', '3', '--sign', '--json', '--quiet'], { out: (t) => out.push(t), err: (t) => err.push(t) });
     assert.equal(code, 0, err.join('\n') + '\n' + out.join('\n'));
-    const summary = JSON.parse(out.join('\n')) as { agents: number; signed: boolean; nodes: { node: string; units: number }[]; waves: { reached: number; missing: number }[]; cascade: { p95Ms: number } };
+    const summary = JSON.parse(out.join('\n')) as { agents: number; signed: boolean; nodes: { node: string; units: number }[]; waves: { reached: number; missing: number }[]; cascade: { p95Ms: number }; scatterGather: { agents: number; sent: number }[] };
     assert.equal(summary.signed, true);
     assert.equal(summary.agents, 30_000);
     assert.deepEqual(summary.nodes, [{ node: 'n1', units: 34 }, { node: 'n2', units: 33 }, { node: 'n3', units: 33 }]);
     assert.equal(summary.waves.length, 5);
     for (const w of summary.waves) assert.deepEqual([w.reached, w.missing], [30_000, 0]);
+    // Scatter-gather across the processes: a calibration round and two measured ones, in which
+    // the remote sectors take part (n1 alone has 10,200 agents; normally all 30,000 report).
+    assert.equal(summary.scatterGather.length, 3);
+    for (const round of summary.scatterGather) assert.ok(round.agents >= 20_000 && round.sent <= round.agents, JSON.stringify(round));
   });
 
   it("SIGKILL of a node: its sectors run on the survivors within 3 s and the next wave reaches all 30,000 agents", async () => {
