@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../src/cli/main.js';
 import { loadSigningFile } from '../src/cli/mesh-node.js';
+import { startNatsServer } from './support/nats-server.js';
+import type { NatsServer } from './support/nats-server.js';
 
 /** The cluster options of the command line refuse bad input before anything starts. */
 async function run(...args: string[]): Promise<{ code: number; out: string; err: string }> {
@@ -47,5 +49,29 @@ describe('cli: cluster options (actormesh run --nats, actormesh node, keygen)', 
     const wrongSelf = join(dir, 'wrong.yaml');
     writeFileSync(wrongSelf, `privateKey: ${pair.privateKey}\npublicKeys:\n  n1: ${other.publicKey}\n`);
     assert.throws(() => loadSigningFile(wrongSelf, 'n1'), /publicKeys\.n1.*does not match/);
+  });
+});
+
+describe('cli: run --nats against a server that requires a user and password', function () {
+  this.timeout(60_000);
+  let server: NatsServer | undefined;
+  before(async function () {
+    this.timeout(15_000);
+    server = await startNatsServer({ args: ['--user', 'mesh', '--pass', 's3cret'] });
+  });
+  after(async () => {
+    await server?.stop();
+  });
+
+  it('passes the credentials to every node (the children get the password through the environment, not argv)', async () => {
+    const ok = await run('run', 'test/fixtures/mesh-small.yaml', '--nats', server!.url, '--nodes', '2', '--nats-user', 'mesh', '--nats-pass', 's3cret', '--json', '--quiet');
+    assert.equal(ok.code, 0, ok.err);
+    const summary = JSON.parse(ok.out) as { nodes: { node: string; units: number }[]; waves: { reached: number }[]; agents: number };
+    assert.equal(summary.nodes.length, 2);
+    assert.ok(summary.nodes.every((n) => n.units > 0), JSON.stringify(summary.nodes));
+    assert.ok(summary.waves.every((w) => w.reached === summary.agents));
+    const wrong = await run('run', 'test/fixtures/mesh-small.yaml', '--nats', server!.url, '--nodes', '2', '--nats-user', 'mesh', '--nats-pass', 'wrong', '--json', '--quiet');
+    assert.equal(wrong.code, 1);
+    assert.match(wrong.err, /Authorization Violation/i);
   });
 });

@@ -76,12 +76,19 @@ function childArgs(file: string, options: ClusterRunOptions, id: string, all: re
   const args = [...(CLI_ENTRY.endsWith('.ts') ? ['--import', 'tsx'] : []), CLI_ENTRY, 'node', '--config', file, '--nats', options.nats, '--node-id', id, '--nodes', all.join(','), '--seed', String(options.seed), '--speedup', String(options.speedup)];
   const c = options.credentials;
   if (c?.user !== undefined) args.push('--nats-user', c.user);
-  if (c?.pass !== undefined) args.push('--nats-pass', c.pass);
-  if (c?.token !== undefined) args.push('--nats-token', c.token);
+  // Secrets go to the children through the environment (childEnv), not argv, which `ps` shows.
   if (c?.tlsCaFile !== undefined) args.push('--nats-tls-ca', c.tlsCaFile);
   if (signingFile !== undefined) args.push('--signing', signingFile);
   args.push('--run-id', runId);
   return args;
+}
+
+/** The children's environment: the NATS password and token, if any (read by `actormesh node`). */
+function childEnv(credentials: NatsCredentials | undefined): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  if (credentials?.pass !== undefined) env.ACTORMESH_NATS_PASS = credentials.pass;
+  if (credentials?.token !== undefined) env.ACTORMESH_NATS_TOKEN = credentials.token;
+  return env;
 }
 
 /** Keys for every node of a signed run, one signing file each (private, 0600) in a fresh directory. */
@@ -112,7 +119,7 @@ export async function runClusterFile(file: string, options: ClusterRunOptions, o
   const runId = `${process.pid.toString(36)}${Date.now().toString(36)}`;
   try {
     for (const id of all.slice(1)) {
-      const child = spawn(process.execPath, childArgs(file, options, id, all, signing?.files.get(id), runId), { stdio: ['ignore', 'ignore', 'pipe'] });
+      const child = spawn(process.execPath, childArgs(file, options, id, all, signing?.files.get(id), runId), { stdio: ['ignore', 'ignore', 'pipe'], env: childEnv(options.credentials) });
       let stderr = '';
       child.stderr!.on('data', (chunk: Buffer) => void (stderr += chunk.toString()));
       child.on('exit', (code, signal) => {

@@ -437,8 +437,8 @@ export async function main(argv: readonly string[] = process.argv, output: Outpu
     .option('--seed <n>', 'mesh seed (the same on every node)', parseSeed, 1)
     .option('--speedup <x>', 'simulation speedup (the same on every node)', parseSpeedup, 1000)
     .option('--nats-user <user>', 'NATS user (with --nats-pass)')
-    .option('--nats-pass <pass>', 'NATS password')
-    .option('--nats-token <token>', 'NATS token')
+    .option('--nats-pass <pass>', 'NATS password (or the environment variable ACTORMESH_NATS_PASS)')
+    .option('--nats-token <token>', 'NATS token (or ACTORMESH_NATS_TOKEN)')
     .option('--nats-tls-ca <file>', "PEM file of the CA of the NATS server's certificate (turns TLS on)")
     .option('--signing <file>', 'sign frames and refuse unsigned ones: a JSON/YAML file with privateKey (or privateKeyFile), publicKeys (or publicKeysFile) of every node, requireSigned')
     .option('--run-id <id>', 'placement entries written under another run id are left over and ignored (actormesh run sets one per run)')
@@ -459,7 +459,9 @@ export async function main(argv: readonly string[] = process.argv, output: Outpu
         exitCode = 1;
         return;
       }
-      exitCode = await runNode(options.config, { nats: options.nats, nodeId: options.nodeId, nodes: options.nodes, rootNode: options.rootNode, cluster: options.cluster, seed: options.seed, speedup: options.speedup, credentials: credentialsOf(options), signingFile: options.signing, runId: options.runId }, output);
+      // A password or token may come from the environment (so it is not in argv, which `ps` shows).
+      const secrets = { natsPass: options.natsPass ?? process.env.ACTORMESH_NATS_PASS, natsToken: options.natsToken ?? process.env.ACTORMESH_NATS_TOKEN };
+      exitCode = await runNode(options.config, { nats: options.nats, nodeId: options.nodeId, nodes: options.nodes, rootNode: options.rootNode, cluster: options.cluster, seed: options.seed, speedup: options.speedup, credentials: credentialsOf({ ...options, ...secrets }), signingFile: options.signing, runId: options.runId }, output);
     });
   program
     .command('keygen')
