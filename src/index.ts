@@ -308,6 +308,7 @@ export {
   MemoryTransport,
   MemoryKv,
   defaultHub,
+  NatsTransport,
   RemoteRef,
   NodeDownError,
   TransportDownError,
@@ -326,6 +327,7 @@ export {
 } from './transport/index.js';
 export type {
   ClusterNodeOptions,
+  NatsTransportOptions,
   Transport,
   TransportHandlers,
   TransportStatus,

@@ -20,6 +20,8 @@ export type { LoadSigningOptions, SigningSetup } from './signing.js';
 export type { Transport, TransportHandlers, TransportStatus } from './transport.js';
 export type { ClusterKv, KvEntry } from './kv.js';
 export { MemoryHub, MemoryTransport, MemoryKv, defaultHub } from './memory-transport.js';
+export { NatsTransport } from './nats-transport.js';
+export type { NatsTransportOptions } from './nats-transport.js';
 export { ClusterNode } from './cluster-node.js';
 export type { ClusterNodeOptions } from './cluster-node.js';
 export { RemoteRef } from './remote-ref.js';
