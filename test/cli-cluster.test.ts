@@ -32,6 +32,7 @@ describe('cli: cluster options (actormesh run --nats, actormesh node, keygen)', 
     assert.match((await run(...base, '--node-id', 'n1', '--nodes', 'n1,n1')).err, /a node id appears twice in 'n1,n1'/);
     assert.match((await run(...base, '--node-id', 'n1', '--nodes', 'n1,n2', '--root-node', 'n3')).err, /--root-node 'n3' is not one of --nodes/);
     assert.match((await run(...base, '--node-id', 'n 1', '--nodes', 'n1')).err, /expected node ids \(letters, digits, '-', '_'\)/);
+    assert.match((await run(...base, '--node-id', 'n1', '--root-node', 'n1')).err, /option '--root-node' needs '--nodes <ids>'/);
   });
 
   it('keygen prints a key pair that a signing file accepts; a broken signing file names the field', async () => {

@@ -190,6 +190,10 @@ export async function runClusterFile(file: string, options: ClusterRunOptions, o
     mesh?.placement.stop();
     await Promise.all(children.map((child) => stopChild(child)));
     await mesh?.placement.clear().catch(() => undefined);
+    await mesh?.node
+      .kv('placement')
+      .then((kv) => kv.delete('_layout'))
+      .catch(() => undefined);
     await mesh?.stop();
     if (signing !== undefined) rmSync(signing.dir, { recursive: true, force: true });
   }
@@ -209,7 +213,7 @@ function stopChild(child: ChildProcess): Promise<void> {
 }
 
 /** `actormesh node`: runs one node until SIGTERM / SIGINT; resolves to the exit code. */
-export async function runNode(file: string, options: { nats: string; nodeId: string; nodes: readonly string[]; rootNode?: string; cluster?: string; seed: number; speedup: number; credentials?: NatsCredentials; signingFile?: string; runId?: string }, output: Output): Promise<number> {
+export async function runNode(file: string, options: { nats: string; nodeId: string; nodes?: readonly string[]; rootNode?: string; cluster?: string; seed: number; speedup: number; credentials?: NatsCredentials; signingFile?: string; runId?: string }, output: Output): Promise<number> {
   const mesh = await startMeshNode({ file, nats: options.nats, nodeId: options.nodeId, nodes: options.nodes, rootNode: options.rootNode, cluster: options.cluster, seed: options.seed, speedup: options.speedup, credentials: options.credentials, signingFile: options.signingFile, runId: options.runId });
   const units = mesh.placement.assignment()[options.nodeId] ?? [];
   output.err(`node ${options.nodeId}: up, ${units.length} units here (${units.slice(0, 5).join(', ')}${units.length > 5 ? ', ...' : ''})`);

@@ -431,7 +431,7 @@ export async function main(argv: readonly string[] = process.argv, output: Outpu
     .requiredOption('--config <file>', 'the tree file (the same on every node)')
     .requiredOption('--nats <url>', 'the NATS server', parseNatsUrl)
     .requiredOption('--node-id <id>', 'this node (letters, digits, - and _)', (v: string) => parseNodeList(v)[0]!)
-    .requiredOption('--nodes <ids>', 'every node of the cluster, comma-separated, in placement order (the first runs the root unless --root-node)', parseNodeList)
+    .option('--nodes <ids>', "every node of the cluster, comma-separated, in placement order (the first runs the root unless --root-node); without it, the list another node recorded in the cluster", parseNodeList)
     .option('--root-node <id>', 'the node that runs the root')
     .option('--cluster <name>', 'the cluster (NATS subjects and buckets are per cluster)', (v: string) => parseNodeList(v)[0]!, 'mesh')
     .option('--seed <n>', 'mesh seed (the same on every node)', parseSeed, 1)
@@ -442,13 +442,18 @@ export async function main(argv: readonly string[] = process.argv, output: Outpu
     .option('--nats-tls-ca <file>', "PEM file of the CA of the NATS server's certificate (turns TLS on)")
     .option('--signing <file>', 'sign frames and refuse unsigned ones: a JSON/YAML file with privateKey (or privateKeyFile), publicKeys (or publicKeysFile) of every node, requireSigned')
     .option('--run-id <id>', 'placement entries written under another run id are left over and ignored (actormesh run sets one per run)')
-    .action(async (options: { runId?: string; signing?: string; config: string; nats: string; nodeId: string; nodes: string[]; rootNode?: string; cluster: string; seed: number; speedup: number; natsUser?: string; natsPass?: string; natsToken?: string; natsTlsCa?: string }) => {
-      if (!options.nodes.includes(options.nodeId)) {
+    .action(async (options: { runId?: string; signing?: string; config: string; nats: string; nodeId: string; nodes?: string[]; rootNode?: string; cluster: string; seed: number; speedup: number; natsUser?: string; natsPass?: string; natsToken?: string; natsTlsCa?: string }) => {
+      if (options.nodes !== undefined && !options.nodes.includes(options.nodeId)) {
         output.err(`error: --node-id '${options.nodeId}' is not one of --nodes (${options.nodes.join(', ')})`);
         exitCode = 1;
         return;
       }
-      if (options.rootNode !== undefined && !options.nodes.includes(options.rootNode)) {
+      if (options.rootNode !== undefined && options.nodes === undefined) {
+        output.err(`error: option '--root-node' needs '--nodes <ids>'`);
+        exitCode = 1;
+        return;
+      }
+      if (options.rootNode !== undefined && options.nodes !== undefined && !options.nodes.includes(options.rootNode)) {
         output.err(`error: --root-node '${options.rootNode}' is not one of --nodes (${options.nodes.join(', ')})`);
         exitCode = 1;
         return;

@@ -25,8 +25,13 @@ export interface MeshNodeOptions {
   /** NATS server URL(s). */
   readonly nats: string | string[];
   readonly nodeId: string;
-  /** Every node of the cluster, in placement order (units go round-robin over them). */
-  readonly nodes: readonly string[];
+  /**
+   * Every node of the cluster, in placement order (units go round-robin over them). A node
+   * given the list records it (with the root node and run id) in the cluster's `placement`
+   * bucket; a node started without it reads it from there, so only one node (usually the
+   * root's) needs the list.
+   */
+  readonly nodes?: readonly string[];
   /** The node that runs the root (default: the first of `nodes`). */
   readonly rootNode?: string;
   /** The cluster's name (default 'mesh'). */
@@ -74,7 +79,6 @@ export interface MeshNode {
 export async function startMeshNode(options: MeshNodeOptions): Promise<MeshNode> {
   const loaded = loadTreeFile(options.file);
   const cluster = options.cluster ?? 'mesh';
-  const rootNode = options.rootNode ?? options.nodes[0]!;
   const system = ActorSystem.create({ name: cluster, node: options.nodeId, logLevel: 'warn' });
   try {
     registerMeshTypes(system);
@@ -90,9 +94,11 @@ export async function startMeshNode(options: MeshNodeOptions): Promise<MeshNode>
       missedHeartbeats: options.missedHeartbeats ?? 4,
       ...(signing !== undefined ? { signing } : {}),
     });
-    await waitForNodes(node, options.nodes, options.joinTimeoutMs ?? 30_000);
+    const joinTimeoutMs = options.joinTimeoutMs ?? 30_000;
+    const layout = await clusterLayout(node, options, joinTimeoutMs);
+    await waitForNodes(node, layout.nodes, joinTimeoutMs);
     const units = analysis.plan.root.children.flatMap((child) => [...child.names]);
-    const placement = await ClusterPlacement.start(node, { units, rootName: analysis.plan.root.names[0]!, rootNode, nodes: options.nodes, ...(options.runId !== undefined ? { runId: options.runId } : {}) });
+    const placement = await ClusterPlacement.start(node, { units, rootName: analysis.plan.root.names[0]!, rootNode: layout.rootNode, nodes: layout.nodes, ...(layout.runId !== undefined ? { runId: layout.runId } : {}) });
     const tree = spawnTree(system, loaded, { placement });
     placement.bind(tree.root);
     return {
@@ -109,6 +115,39 @@ export async function startMeshNode(options: MeshNodeOptions): Promise<MeshNode>
   } catch (error) {
     await system.terminate();
     throw error;
+  }
+}
+
+/** The cluster's node list, root node and run id: recorded by a node that has them, read by one that does not. */
+interface ClusterLayout {
+  readonly nodes: readonly string[];
+  readonly rootNode: string;
+  readonly runId?: string;
+}
+
+/** The key of the layout in the `placement` bucket (unit names are actor names: no leading '_' clash in practice). */
+const LAYOUT_KEY = '_layout';
+
+async function clusterLayout(node: ClusterNode, options: MeshNodeOptions, timeoutMs: number): Promise<ClusterLayout> {
+  const kv = await node.kv('placement');
+  if (options.nodes !== undefined) {
+    const layout: ClusterLayout = { nodes: [...options.nodes], rootNode: options.rootNode ?? options.nodes[0]!, ...(options.runId !== undefined ? { runId: options.runId } : {}) };
+    if (!layout.nodes.includes(node.nodeId)) throw new Error(`node ${node.nodeId}: not one of the nodes (${layout.nodes.join(', ')})`);
+    await kv.put(LAYOUT_KEY, layout);
+    return layout;
+  }
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const entry = await kv.get<ClusterLayout>(LAYOUT_KEY);
+    if (entry !== undefined && Array.isArray(entry.value?.nodes) && entry.value.nodes.includes(node.nodeId)) return entry.value;
+    if (Date.now() > deadline) {
+      throw new Error(
+        entry === undefined
+          ? `node ${node.nodeId}: no cluster layout after ${timeoutMs} ms (start one node with --nodes, or give this one --nodes)`
+          : `node ${node.nodeId}: the cluster's nodes are ${entry.value.nodes.join(', ')}, not this one (give it --nodes to change the layout)`,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
 
