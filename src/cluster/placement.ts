@@ -54,6 +54,9 @@ type PlacementNotice = { readonly type: 'placed'; readonly unit: string; readonl
 
 const NOTICE_PATH = '/system/placement';
 
+/** The bucket key of the root itself: claimed like a unit when the root's node dies. */
+const ROOT = '_root';
+
 /** FNV-1a: a stable spread of unit names over survivors. */
 function hash(text: string): number {
   let h = 0x811c9dc5;
@@ -70,6 +73,8 @@ export class ClusterPlacement implements TreePlacement {
   private readonly remoteByName = new Map<string, ActorRef<unknown>>();
   private root: ActorRef<unknown> | null = null;
   private realRoot: ActorRef<unknown> | null = null;
+  /** The node that runs the real root now (options.rootNode until it dies). */
+  private rootOwner: string;
   private readonly claiming = new Set<string>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private stopped = false;
@@ -78,7 +83,9 @@ export class ClusterPlacement implements TreePlacement {
     private readonly node: ClusterNode,
     private readonly kv: ClusterKv,
     private readonly options: ClusterPlacementOptions,
-  ) {}
+  ) {
+    this.rootOwner = options.rootNode;
+  }
 
   /**
    * Reads (or makes) the assignment and starts following the cluster. Spawn the tree with
@@ -97,12 +104,17 @@ export class ClusterPlacement implements TreePlacement {
   }
 
   get rootHere(): boolean {
-    return this.options.rootNode === this.node.nodeId;
+    return this.rootOwner === this.node.nodeId;
   }
 
   rootRef(): ActorRef<unknown> {
-    this.realRoot ??= this.node.ref(`am://${this.node.system.name}@${this.options.rootNode}/user/${this.options.rootName}`);
+    this.realRoot ??= this.node.ref(`am://${this.node.system.name}@${this.rootOwner}/user/${this.options.rootName}`);
     return this.realRoot;
+  }
+
+  /** The node that runs the real root now. */
+  get rootNode(): string {
+    return this.rootOwner;
   }
 
   isLocal(unit: string): boolean {
@@ -117,9 +129,9 @@ export class ClusterPlacement implements TreePlacement {
     return this.remoteByName.get(unit);
   }
 
-  /** The node that runs `unit` now (as this node knows it). */
+  /** The node that runs `unit` now (as this node knows it); `_root` names the root. */
   ownerOf(unit: string): string | undefined {
-    return this.owners.get(unit);
+    return unit === ROOT ? this.rootOwner : this.owners.get(unit);
   }
 
   /** Units by node, as this node knows them. */
@@ -170,6 +182,18 @@ export class ClusterPlacement implements TreePlacement {
       }
       this.owners.set(unit, entry?.value.node ?? first);
     }
+    // The root's own entry: written by its node, taken over like a unit's when that node dies.
+    const rootNode = this.options.rootNode;
+    let root = await this.kv.get<UnitEntry>(ROOT);
+    if (root === undefined && rootNode === self && (await this.kv.create(ROOT, mine())) === null) root = await this.kv.get<UnitEntry>(ROOT);
+    if (root !== undefined && stale(root.value)) {
+      if (rootNode === self) {
+        const won = await this.kv.update(ROOT, mine(), root.revision);
+        root = won === null ? await this.kv.get<UnitEntry>(ROOT) : undefined;
+      }
+      if (root !== undefined && stale(root.value)) root = undefined;
+    }
+    this.rootOwner = root?.value.node ?? rootNode;
     this.rebuild();
   }
 
@@ -191,8 +215,8 @@ export class ClusterPlacement implements TreePlacement {
 
   private nodeGone(dead: string): void {
     const orphans = [...this.owners].filter(([, owner]) => owner === dead).map(([unit]) => unit);
+    if (this.rootOwner === dead) orphans.unshift(ROOT);
     if (orphans.length === 0) return;
-    if (dead === this.options.rootNode) this.node.system.log.error({ node: dead }, 'placement: the root node is gone; its root is not moved (root failover is not supported)');
     const survivors = this.node.upNodes().filter((n) => n !== dead);
     for (const unit of orphans) {
       const preferred = survivors[hash(unit) % survivors.length];
@@ -207,7 +231,7 @@ export class ClusterPlacement implements TreePlacement {
 
   /** Takes `unit` over from `dead` if nobody has yet: compare-and-set on its entry. */
   private async claim(unit: string, dead: string): Promise<void> {
-    if (this.stopped || this.claiming.has(unit) || this.owners.get(unit) !== dead) return;
+    if (this.stopped || this.claiming.has(unit) || this.ownerOf(unit) !== dead) return;
     this.claiming.add(unit);
     try {
       const entry = await this.kv.get<UnitEntry>(unit);
@@ -238,7 +262,7 @@ export class ClusterPlacement implements TreePlacement {
   /** Reads every unit's entry again and follows what moved. */
   private async resync(): Promise<void> {
     try {
-      for (const unit of this.options.units) {
+      for (const unit of [ROOT, ...this.options.units]) {
         if (this.stopped) return;
         const entry = await this.kv.get<UnitEntry>(unit);
         if (entry !== undefined && entry.value.run === this.options.runId && this.options.nodes.includes(entry.value.node)) this.moved(unit, entry.value.node);
@@ -249,12 +273,20 @@ export class ClusterPlacement implements TreePlacement {
   }
 
   private noticed(notice: PlacementNotice): void {
-    if (notice?.type !== 'placed' || typeof notice.unit !== 'string' || typeof notice.node !== 'string' || !this.owners.has(notice.unit)) return;
+    if (notice?.type !== 'placed' || typeof notice.unit !== 'string' || typeof notice.node !== 'string' || (notice.unit !== ROOT && !this.owners.has(notice.unit))) return;
     this.moved(notice.unit, notice.node);
   }
 
   /** `unit` runs on `owner` now: spawn it here, retire it here, or point the root at it. */
   private moved(unit: string, owner: string): void {
+    if (unit === ROOT) {
+      // The root moved: the stand-in here becomes it (or stops being it) at its next message.
+      if (this.rootOwner === owner) return;
+      this.rootOwner = owner;
+      this.realRoot = null;
+      if (owner === this.node.nodeId) this.publish('placement-root-here', { node: owner });
+      return;
+    }
     const before = this.owners.get(unit);
     if (before === owner) return;
     this.owners.set(unit, owner);

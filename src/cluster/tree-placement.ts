@@ -14,12 +14,14 @@ import type { ActorRef } from '../actor-ref.js';
  *   - a unit's `ctx.parent` is the real root wherever the unit runs, so what it tells its
  *     parent (heartbeats, escalations) reaches the root across nodes;
  *   - `PlaceUnit` / `RemoveUnit` told to the root or stand-in spawn or retire a unit here
- *     (after this node claimed it, or lost it).
+ *     (after this node claimed it, or lost it);
+ *   - the root's path runs the root type wrapped: its handler where `rootHere`, else a
+ *     stand-in sending on to `rootRef()`, re-read at every message (root failover).
  */
 export interface TreePlacement {
-  /** True on the node that runs the real root. */
+  /** True on the node that runs the real root now (it may change: the root's node can die and another take it over). */
   readonly rootHere: boolean;
-  /** The real root (a remote ref on the other nodes). */
+  /** The real root now (a remote ref on the other nodes). */
   rootRef(): ActorRef<unknown>;
   /** Whether the unit (a child of the root, by name) runs on this node. */
   isLocal(unit: string): boolean;

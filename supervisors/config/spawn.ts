@@ -1,4 +1,5 @@
-import type { ActorContext, ActorDefinition, ActorRef, ActorSystem, DeliveryGate, SpawnOptions } from '../../src/index.js';
+import { isActorClass } from '../../src/index.js';
+import type { ActorContext, ActorDefinition, ActorRef, ActorSystem, DeliveryGate, FunctionBehavior, Receive, SpawnOptions } from '../../src/index.js';
 import type { BackoffOptions } from '../backoff.js';
 import { BreakerHierarchy } from '../breaker-hierarchy.js';
 import type { CircuitBreaker } from '../circuit-breaker.js';
@@ -189,10 +190,49 @@ class TreeRuntime implements WrapRuntime, TreeHandle {
   }
 }
 
-/** The root's stand-in on a node that hosts units only: what reaches it goes on to the real root. */
-function standIn(placement: TreePlacement): ActorDefinition<unknown, unknown> {
-  const definition = (): ((message: unknown) => void) => (message) => placement.rootRef().tell(message);
-  Object.defineProperty(definition, 'name', { value: 'root-stand-in' });
+/**
+ * The root of a placed tree, on every node: where this node runs the root it is the
+ * configured type's own behaviour; elsewhere a stand-in that hosts the local units and sends
+ * on what reaches it to the real root. If this node takes the root over (its node died), the
+ * type's setup runs here at the next message and the stand-in is the root from then on
+ * (with fresh state: a root keeps nothing across nodes). Function behaviours only: a class
+ * root type is spawned as itself where the root starts and as a plain stand-in elsewhere.
+ */
+function placedRoot(placement: TreePlacement, real: ActorDefinition<any, any>): ActorDefinition<unknown, unknown> {
+  if (isActorClass(real)) {
+    if (placement.rootHere) return real;
+    const forward = (): ((message: unknown) => void) => (message) => placement.rootRef().tell(message);
+    Object.defineProperty(forward, 'name', { value: 'root-stand-in' });
+    return forward;
+  }
+  const setup = real as FunctionBehavior<unknown, unknown>;
+  const definition: FunctionBehavior<unknown, unknown> = (ctx, props) => {
+    let handler: Receive<unknown> | null = null;
+    let thisArg: unknown = null;
+    const start = (): void => {
+      const made = setup(ctx, props);
+      if (typeof made === 'function') handler = made;
+      else if (made !== null && typeof made === 'object' && typeof made.receive === 'function') {
+        handler = made.receive;
+        thisArg = made;
+      } else throw new TypeError(`'${ctx.path}': the root type's setup returned no handler`);
+    };
+    if (placement.rootHere) start();
+    return (message, c) => {
+      if (!placement.rootHere) {
+        placement.rootRef().tell(message);
+        return undefined;
+      }
+      if (handler === null) start(); // this node took the root over
+      const result = handler!.call(thisArg, message, c);
+      if (typeof result === 'function') {
+        handler = result; // become, keeping this wrapper in front
+        return undefined;
+      }
+      return result;
+    };
+  };
+  Object.defineProperty(definition, 'name', { value: setup.name });
   return definition;
 }
 
@@ -240,7 +280,7 @@ class NodeSpawner implements ChildSpawner {
         withinMs: (strategy as Partial<ConfiguredStrategy>).withinMs ?? STRATEGY_DEFAULTS.withinMs,
       };
       // On a node without the real root, a stand-in at the root's path hosts the local units.
-      const own = role === 'root' && tree.placement !== undefined && !tree.placement.rootHere ? standIn(tree.placement) : registered!.definition;
+      const own = role === 'root' && tree.placement !== undefined ? placedRoot(tree.placement, registered!.definition) : registered!.definition;
       this.definition = configuredDefinition(own, children, tree, limits, role);
     } else {
       this.definition = registered?.definition ?? node.type;

@@ -18,9 +18,9 @@ const CLI = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
 const MESH = fileURLToPath(new URL('../../examples/mesh-30k.yaml', import.meta.url));
 
 /** `actormesh node` in a child process; without `nodes` it reads the cluster's layout from the bucket. */
-function startNode(url: string, id: string, nodes?: string[]): { child: ChildProcess; ready: Promise<void> } {
+function startNode(url: string, id: string, nodes?: string[], cluster = 'killmesh'): { child: ChildProcess; ready: Promise<void> } {
   const list = nodes === undefined ? [] : ['--nodes', nodes.join(',')];
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'node', '--config', MESH, '--nats', url, '--cluster', 'killmesh', '--node-id', id, ...list, '--seed', '3'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'node', '--config', MESH, '--nats', url, '--cluster', cluster, '--node-id', id, ...list, '--seed', '3'], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => void (stderr += chunk.toString()));
   const ready = new Promise<void>((resolve, reject) => {
@@ -92,6 +92,35 @@ describe('the 30k mesh over three node processes (NATS)', function () {
       assert.equal(reached(report), 30_000, JSON.stringify(report.counts));
       assert.ok(movedMs < 3000, `sectors moved ${Math.round(movedMs)} ms after the kill (target < 3 s)`);
       console.log(`      (sectors of n3 on survivors ${Math.round(movedMs)} ms after SIGKILL; full wave again ${Math.round(recoveredMs)} ms after)`);
+    } finally {
+      await mesh.stop();
+    }
+  });
+
+  it("SIGKILL of the root's node: a survivor takes the root over and its waves reach all 30,000 agents", async () => {
+    const nodes = ['n1', 'n2', 'n3'];
+    // n1 (the root's node, it records the layout) and n2 are child processes; this process is n3.
+    const n1 = startNode(nats().url, 'n1', nodes, 'rootkill');
+    const n2 = startNode(nats().url, 'n2', undefined, 'rootkill');
+    children.push(n1.child, n2.child);
+    const mesh = await startMeshNode({ file: MESH, nats: nats().url, cluster: 'rootkill', nodeId: 'n3', seed: 3, speedup: 1000 });
+    try {
+      await Promise.all([n1.ready, n2.ready]);
+      assert.equal(mesh.placement.rootNode, 'n1');
+      await mesh.placement.rootRef().ask((replyTo) => ({ type: 'wave', waveId: 1, replyTo, register: true }), { timeoutMs: 40_000 });
+      n1.child.kill('SIGKILL');
+      const killedAt = performance.now();
+      while (mesh.placement.rootNode === 'n1' || Object.keys(mesh.placement.assignment()).includes('n1')) {
+        if (performance.now() - killedAt > 10_000) assert.fail("the root and n1's sectors were not taken over within 10 s");
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      const movedMs = performance.now() - killedAt;
+      const root = mesh.placement.rootRef();
+      let report = await root.ask<WaveReport>((replyTo) => ({ type: 'wave', waveId: 2, replyTo }), { timeoutMs: 30_000 });
+      for (let id = 3; reached(report) < 30_000 && id < 9; id++) report = await root.ask<WaveReport>((replyTo) => ({ type: 'wave', waveId: id, replyTo }), { timeoutMs: 30_000 });
+      assert.equal(reached(report), 30_000, JSON.stringify(report.counts));
+      assert.ok(movedMs < 3000, `root and sectors moved ${Math.round(movedMs)} ms after the kill`);
+      console.log(`      (root now on ${mesh.placement.rootNode}, ${Math.round(movedMs)} ms after SIGKILL; full wave again ${Math.round(performance.now() - killedAt)} ms after)`);
     } finally {
       await mesh.stop();
     }

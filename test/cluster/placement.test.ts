@@ -53,7 +53,8 @@ describe('cluster placement: a tree spread over nodes', () => {
     assert.ok(n2!.system.lookup('/user/orchestrator/sector-1') !== undefined);
     assert.equal(n2!.system.lookup('/user/orchestrator/sector-0'), undefined, 'sector-0 runs on n1 only');
     assert.equal(n1!.system.inspect('/user/orchestrator')?.childCount, 2, 'n1 hosts two sectors itself');
-    assert.equal(n3!.system.inspect('/user/orchestrator')?.type, 'root-stand-in');
+    assert.equal(n3!.placement.rootHere, false, 'n3 runs a stand-in at the root path');
+    assert.equal(n1!.placement.rootHere, true);
     const report = await wave(n1!.system, 1);
     assert.equal(report.counts.ready + report.counts.conflict, AGENTS, JSON.stringify(report.counts));
     assert.equal(report.missing, 0);
@@ -89,5 +90,24 @@ describe('cluster placement: a tree spread over nodes', () => {
     await eventually(() => n3!.system.lookup('/user/orchestrator/sector-2') === undefined && n3!.system.lookup('/user/orchestrator/sector-5') === undefined, 'n3 retired its copies', 3000);
     const report = await wave(n1!.system, 3);
     assert.equal(report.counts.ready + report.counts.conflict, AGENTS);
+  });
+
+  it("the root's node goes silent: one survivor takes the root over and a wave from it reaches every agent", async () => {
+    const { hub, nodes } = await meshCluster();
+    const [, n2, n3] = nodes;
+    hub.disconnect('mesh', 'n1');
+    await eventually(() => n2!.placement.rootNode !== 'n1' && n3!.placement.rootNode !== 'n1', 'the root moved', 3000);
+    const owner = n2!.placement.rootNode;
+    assert.equal(n3!.placement.rootNode, owner, 'both survivors agree on the new root');
+    const claims = [...n2!.events, ...n3!.events].filter((e) => e.type === 'placement-claimed' && (e as { unit?: string }).unit === '_root');
+    assert.equal(claims.length, 1, 'the root was claimed once');
+    await eventually(() => ['sector-0', 'sector-3'].every((u) => n2!.placement.ownerOf(u) !== 'n1' && n3!.placement.ownerOf(u) !== 'n1'), "n1's sectors moved", 3000);
+    const host = nodes.find((n) => n.node.nodeId === owner)!;
+    let report = await wave(host.system, 10);
+    for (let id = 11; report.counts.ready + report.counts.conflict < AGENTS && id < 15; id++) report = await wave(host.system, id);
+    assert.equal(report.counts.ready + report.counts.conflict, AGENTS, JSON.stringify(report.counts));
+    // The other survivor's stand-in now sends on to the new root.
+    const other = nodes.find((n) => n.node.nodeId !== owner && n.node.nodeId !== 'n1')!;
+    assert.equal(String(other.placement.rootRef()), `am://mesh@${owner}/user/orchestrator`);
   });
 });
