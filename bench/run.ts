@@ -40,6 +40,7 @@ const scenarios: Record<string, () => Promise<Scenario>> = {
   'cluster-mesh': async () => (await import('./cluster-mesh.bench.js')).runClusterMesh,
   cluster: async () => (await import('./cluster.bench.js')).runCluster,
   realizer: async () => (await import('./realizer.bench.js')).runRealizer,
+  observer: async () => (await import('./observer.bench.js')).runObserver,
 };
 
 function cpuModel(): string {
