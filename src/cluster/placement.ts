@@ -161,40 +161,30 @@ export class ClusterPlacement implements TreePlacement {
   /** The first assignment, or what the bucket already says (a restarted node takes nothing back). */
   private async load(): Promise<void> {
     const { units, nodes } = this.options;
+    for (let i = 0; i < units.length; i++) this.owners.set(units[i]!, await this.ownerAtStart(units[i]!, nodes[i % nodes.length]!));
+    // The root's own entry: written by its node, taken over like a unit's when that node dies.
+    this.rootOwner = await this.ownerAtStart(ROOT, this.options.rootNode);
+    this.rebuild();
+  }
+
+  /**
+   * Who runs `key` at start: what its entry says if the entry is this run's; otherwise its
+   * first owner `first`, who writes the entry (create when absent; compare-and-set over one
+   * left by another run or naming a node outside the cluster). The others count on that and
+   * hear of anything else through notices and resyncs.
+   */
+  private async ownerAtStart(key: string, first: string): Promise<string> {
     const self = this.node.nodeId;
     const run = this.options.runId;
-    const mine = (): UnitEntry => (run === undefined ? { node: self } : { node: self, run });
-    // Left over from another run, or naming a node outside this cluster: not this run's placement.
-    const stale = (entry: UnitEntry): boolean => entry.run !== run || !nodes.includes(entry.node);
-    for (let i = 0; i < units.length; i++) {
-      const unit = units[i]!;
-      const first = nodes[i % nodes.length]!;
-      let entry = await this.kv.get<UnitEntry>(unit);
-      if (entry === undefined && first === self && (await this.kv.create(unit, mine())) === null) entry = await this.kv.get<UnitEntry>(unit);
-      if (entry !== undefined && stale(entry.value)) {
-        // The unit's first owner takes it back (compare-and-set, as any claim); the others
-        // count on that and hear of anything else through notices and resyncs.
-        if (first === self) {
-          const won = await this.kv.update(unit, mine(), entry.revision);
-          entry = won === null ? await this.kv.get<UnitEntry>(unit) : undefined;
-        }
-        if (entry !== undefined && stale(entry.value)) entry = undefined;
-      }
-      this.owners.set(unit, entry?.value.node ?? first);
+    const mine: UnitEntry = run === undefined ? { node: self } : { node: self, run };
+    const stale = (entry: UnitEntry): boolean => entry.run !== run || !this.options.nodes.includes(entry.node);
+    let entry = await this.kv.get<UnitEntry>(key);
+    if (entry === undefined && first === self && (await this.kv.create(key, mine)) === null) entry = await this.kv.get<UnitEntry>(key);
+    if (entry !== undefined && stale(entry.value) && first === self) {
+      const won = await this.kv.update(key, mine, entry.revision);
+      entry = won === null ? await this.kv.get<UnitEntry>(key) : undefined;
     }
-    // The root's own entry: written by its node, taken over like a unit's when that node dies.
-    const rootNode = this.options.rootNode;
-    let root = await this.kv.get<UnitEntry>(ROOT);
-    if (root === undefined && rootNode === self && (await this.kv.create(ROOT, mine())) === null) root = await this.kv.get<UnitEntry>(ROOT);
-    if (root !== undefined && stale(root.value)) {
-      if (rootNode === self) {
-        const won = await this.kv.update(ROOT, mine(), root.revision);
-        root = won === null ? await this.kv.get<UnitEntry>(ROOT) : undefined;
-      }
-      if (root !== undefined && stale(root.value)) root = undefined;
-    }
-    this.rootOwner = root?.value.node ?? rootNode;
-    this.rebuild();
+    return entry === undefined || stale(entry.value) ? first : entry.value.node;
   }
 
   /** Follows membership (node-down / node-left) and the other nodes' notices. */
