@@ -103,20 +103,10 @@ export class EnvelopeCodec {
     this.encodingState = { context, node: '' };
   }
 
-  /** Encodes one envelope for node `to`. Throws what msgpackr throws for unencodable values. */
-  encode(envelope: WireEnvelope, to: string): Uint8Array {
-    encoding = { context: this.context, node: to };
-    try {
-      return this.packr.pack(envelope);
-    } finally {
-      encoding = null;
-    }
-  }
-
   /**
    * Encodes one envelope for node `to` and appends it to `writer` when it is at most
    * `maxBytes` long; returns its length either way (longer: nothing appended). Throws what
-   * msgpackr throws for unencodable values. The same bytes as `encode`, without a view made
+   * msgpackr throws for unencodable values. The bytes of `packr.pack(envelope)`, without a view made
    * per envelope: msgpackr's REUSE_BUFFER_MODE hands back its own buffer with start/end,
    * copied into the batch at once.
    */
@@ -132,11 +122,6 @@ export class EnvelopeCodec {
     } finally {
       encoding = null;
     }
-  }
-
-  /** Decodes one envelope and the reply refs (pending asks of the sender) found inside it. Throws on bad bytes. */
-  decode(bytes: Uint8Array): { envelope: WireEnvelope; replyRefs: ActorRefData[] } {
-    return this.decodeRange(bytes, 0, bytes.length);
   }
 
   /**
@@ -265,22 +250,4 @@ export class BatchWriter {
     this.count = 0;
     return out;
   }
-}
-
-/**
- * Splits a batch into its entries. Stops at the first entry whose length runs past the end
- * (returned as `truncated`: the bytes after it cannot be trusted).
- */
-export function splitBatch(batch: Uint8Array): { entries: Uint8Array[]; truncated: boolean } {
-  const view = new DataView(batch.buffer, batch.byteOffset, batch.byteLength);
-  const entries: Uint8Array[] = [];
-  let at = 0;
-  while (at < batch.length) {
-    if (at + 4 > batch.length) return { entries, truncated: true };
-    const length = view.getUint32(at);
-    if (at + 4 + length > batch.length) return { entries, truncated: true };
-    entries.push(batch.subarray(at + 4, at + 4 + length));
-    at += 4 + length;
-  }
-  return { entries, truncated: false };
 }

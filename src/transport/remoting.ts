@@ -224,7 +224,7 @@ export class Remoting {
       return;
     }
     this.counters.framesReceived++;
-    // The entries of the batch ([u32 length][envelope], see splitBatch), read in place.
+    // The entries of the batch ([u32 length][envelope], see BatchWriter), read in place.
     const view = new DataView(payload.buffer, payload.byteOffset, payload.byteLength);
     let truncated = false;
     for (let at = 0; at < payload.length; ) {
@@ -261,7 +261,7 @@ export class Remoting {
       this.system.deadLetter({ path: `am://${this.system.name}@${from}` }, undefined, 'envelope-too-large', new EnvelopeTooLargeError(this.system.node, '?', length, this.options.maxEnvelopeBytes), false);
       return;
     }
-    let decoded: ReturnType<EnvelopeCodec['decode']>;
+    let decoded: ReturnType<EnvelopeCodec['decodeRange']>;
     try {
       decoded = this.codec.decodeRange(payload, start, end);
     } catch (error) {
