@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { ActorTerminatedError, AskFailedError, AskTimeoutError, Terminated } from '../../src/index.js';
+import { ActorTerminatedError, AskFailedError, AskTimeoutError, MailboxFullError, Terminated } from '../../src/index.js';
 import type { ActorRef, ActorSystem, RuntimeEvent } from '../../src/index.js';
 import { ClusterNode } from '../../src/transport/cluster-node.js';
 import { EnvelopeTooLargeError, NodeDownError } from '../../src/transport/errors.js';
@@ -8,7 +8,7 @@ import { MemoryHub, MemoryTransport } from '../../src/transport/memory-transport
 import { BatchWriter } from '../../src/transport/codec.js';
 import { FrameSigner, FrameVerifier, generateNodeKeys } from '../../src/transport/signing.js';
 import type { SigningSetup } from '../../src/transport/signing.js';
-import { eventually, quietSystem, recordEvents, terminateAll } from '../support/helpers.js';
+import { deferred, eventually, quietSystem, recordEvents, terminateAll } from '../support/helpers.js';
 
 afterEach(terminateAll);
 
@@ -78,6 +78,21 @@ describe('remoting: tell, ask and watch across nodes (in-memory transport)', () 
     await assert.rejects(far.ask<string>((replyTo) => ({ type: 'silent', replyTo }), { timeoutMs: 80 }), (e: unknown) => e instanceof AskTimeoutError);
     // A late answer to a settled ask is a dead letter on the asking node, not an error.
     assert.equal(await far.ask<string>((replyTo) => ({ type: 'echo', text: 'after', replyTo })), 'echo:after');
+  });
+
+  it('a remote ask refused by a full mailbox fails at once with MailboxFullError, as a local one does', async () => {
+    const { a, b } = await pair();
+    const release = deferred();
+    // Busy on its first message, with room for one more: the third is refused.
+    b.spawn<Echo>(() => async (m) => {
+      if (m.type === 'silent') await release.promise;
+      else if (m.type === 'echo') m.replyTo.tell(`echo:${m.text}`);
+    }, { name: 'narrow', mailbox: { capacity: 1, overflow: 'reject' } });
+    const far = a.resolve<Echo>('am://mesh@n2/user/narrow');
+    far.tell({ type: 'silent', replyTo: a.deadLetters as ActorRef<string> });
+    far.tell({ type: 'echo', text: 'queued', replyTo: a.deadLetters as ActorRef<string> });
+    await assert.rejects(far.ask<string>((replyTo) => ({ type: 'echo', text: 'refused', replyTo }), { timeoutMs: 5000 }), (e: unknown) => e instanceof MailboxFullError && e.capacity === 1 && e.target === '/user/narrow' && e.messageType === 'echo');
+    release.resolve();
   });
 
   it('watch across nodes: Terminated when the remote actor stops', async () => {
